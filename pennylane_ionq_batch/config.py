@@ -1,0 +1,191 @@
+"""Frozen, validated option objects. No PennyLane or aiohttp imports, so every layer can use them.
+
+Credentials resolve as: explicit argument > ``IONQ_API_KEY`` / ``IONQ_API_URL`` > default.
+Explicit code beats the environment, and the environment beats guessing.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+from .backends import NOISE_MODELS
+from .exceptions import ConfigurationError, CredentialsError
+
+DEFAULT_API_URL = "https://api.ionq.co/v0.4"
+MAX_CIRCUITS_PER_JOB = 5_000
+MAX_GATES_PER_JOB = 150_000
+MAX_BODY_BYTES = 10_000_000
+MAX_SHOTS = 1_000_000
+_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
+
+def _check_positive(name: str, value: float | None, *, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) \
+            or value <= 0:
+        raise ConfigurationError(f"ionq.batch: {name} must be a positive number, got {value!r}")
+
+
+def normalize_api_url(url: str) -> str:
+    """Validate an API base URL and strip its trailing slash."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"ionq.batch: api_url must be an http(s) URL such as {DEFAULT_API_URL!r}, got {url!r}"
+        )
+    return url.rstrip("/")
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host in _LOOPBACK or host.startswith("127.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClientConfig:
+    """How the HTTP client talks to IonQ.
+
+    Attributes:
+        api_url: base URL including the version, e.g. ``https://api.ionq.co/v0.4``.
+        api_key: the key sent as ``Authorization: apiKey <key>``; hidden from ``repr``.
+        connect_timeout / read_timeout: per-request limits in seconds.
+        max_retries: retries of a GET (or a POST refused before acceptance) on 429/5xx/no answer.
+        backoff_base / backoff_cap: exponential backoff in seconds, with full jitter.
+        poll_min / poll_max: bounds of the interval between job polls, in seconds.
+        max_connections: size of the connection pool.
+        allow_insecure: allow plain http to a non-loopback host.
+    """
+
+    api_url: str = DEFAULT_API_URL
+    api_key: str = field(default="", repr=False)
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    max_retries: int = 6
+    backoff_base: float = 0.25
+    backoff_cap: float = 30.0
+    poll_min: float = 0.02
+    poll_max: float = 10.0
+    max_connections: int = 16
+    allow_insecure: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "api_url", normalize_api_url(self.api_url))
+        if (urlsplit(self.api_url).scheme == "http" and not is_loopback(self.api_url)
+                and not self.allow_insecure):
+            raise ConfigurationError(
+                f"ionq.batch: refusing to send the API key over plain http to {self.api_url}; "
+                "use https, or pass allow_insecure=True if you really mean it"
+            )
+        for name in ("connect_timeout", "read_timeout", "backoff_base", "backoff_cap",
+                     "poll_min", "poll_max"):
+            _check_positive(name, getattr(self, name))
+        if not isinstance(self.max_retries, int) or self.max_retries < 0:
+            raise ConfigurationError(
+                f"ionq.batch: max_retries must be a non-negative int, got {self.max_retries!r}")
+        if not isinstance(self.max_connections, int) or self.max_connections < 1:
+            raise ConfigurationError(
+                f"ionq.batch: max_connections must be a positive int, got {self.max_connections!r}")
+
+
+def resolve_api_key(api_key: str | None) -> str:
+    """Explicit key, else ``IONQ_API_KEY``; raise a CredentialsError that says how to fix it."""
+    key = api_key if api_key is not None else os.environ.get("IONQ_API_KEY", "")
+    if not isinstance(key, str) or not key.strip():
+        raise CredentialsError(
+            "ionq.batch: no IonQ API key. Pass api_key=..., set the IONQ_API_KEY environment "
+            'variable, or use backend="emulator" to run offline without a key.'
+        )
+    if re.search(r"\s", key.strip()):
+        raise CredentialsError("ionq.batch: the API key contains white space; check its value")
+    return key.strip()
+
+
+def resolve_api_url(api_url: str | None) -> str:
+    """Explicit URL, else ``IONQ_API_URL``, else IonQ's cloud."""
+    return normalize_api_url(api_url or os.environ.get("IONQ_API_URL") or DEFAULT_API_URL)
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobOptions:
+    """What every job of a device carries besides its circuits.
+
+    Attributes:
+        backend: IonQ backend id, e.g. ``"simulator"`` or ``"qpu.aria-1"``.
+        gateset: ``"qis"`` or ``"native"``.
+        noise_model: simulator noise model (``"ideal"``, ``"aria-1"``, ``"forte-1"``, ...).
+        noise_seed: seed of the noisy simulation, 1 … 2**31 − 1.
+        error_mitigation: ``settings.error_mitigation`` (``debiasing``, ``symmetry_verification``).
+        job_name: prefix of every job's name (a unique token is appended).
+        metadata: string-valued metadata attached to every job.
+    """
+
+    backend: str = "simulator"
+    gateset: str = "qis"
+    noise_model: str | None = None
+    noise_seed: int | None = None
+    error_mitigation: Mapping[str, bool] | None = None
+    job_name: str = "ionq-batch"
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.backend, str) or not (
+            self.backend == "simulator" or re.fullmatch(r"qpu\.[a-z0-9-]+", self.backend)
+        ):
+            raise ConfigurationError(
+                f'ionq.batch: unknown backend {self.backend!r}; use "simulator", a QPU such as '
+                '"qpu.aria-1" or "qpu.forte-1", "emulator", or "emulator:<backend>"'
+            )
+        if self.gateset not in ("qis", "native"):
+            raise ConfigurationError(
+                f'ionq.batch: gateset must be "qis" or "native", got {self.gateset!r}')
+        if self.noise_model is not None:
+            if self.noise_model not in NOISE_MODELS:
+                raise ConfigurationError(
+                    f"ionq.batch: unknown noise_model {self.noise_model!r}; "
+                    f"choose one of {sorted(NOISE_MODELS)}")
+            if self.backend != "simulator":
+                raise ConfigurationError(
+                    "ionq.batch: noise_model applies to the simulator only, "
+                    f"not to {self.backend!r}")
+        if self.noise_seed is not None and (
+            not isinstance(self.noise_seed, int) or not 1 <= self.noise_seed < 2**31
+        ):
+            raise ConfigurationError(
+                f"ionq.batch: noise_seed must be an int in [1, 2**31 - 1], got {self.noise_seed!r}")
+        if self.error_mitigation is not None:
+            allowed = {"debiasing", "symmetry_verification"}
+            if not isinstance(self.error_mitigation, Mapping) or not set(
+                self.error_mitigation) <= allowed or not all(
+                    isinstance(v, bool) for v in self.error_mitigation.values()):
+                raise ConfigurationError(
+                    "ionq.batch: error_mitigation must map 'debiasing' and/or "
+                    f"'symmetry_verification' to True/False, got {self.error_mitigation!r}")
+            object.__setattr__(self, "error_mitigation",
+                               MappingProxyType(dict(self.error_mitigation)))
+        if not isinstance(self.job_name, str) or not 0 < len(self.job_name) <= 64:
+            raise ConfigurationError("ionq.batch: job_name must be a string of 1 to 64 characters")
+        if not isinstance(self.metadata, Mapping) or len(self.metadata) > 8 or not all(
+            isinstance(k, str) and isinstance(v, str) and len(k) <= 40
+            for k, v in self.metadata.items()
+        ):
+            raise ConfigurationError(
+                "ionq.batch: metadata must map at most 8 string keys (≤ 40 characters) to string "
+                "values (IonQ allows 10 keys; ionq.batch uses 2)")
+        object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
+
+    @property
+    def noisy(self) -> bool:
+        """True when results are sampled: a QPU, or the simulator with a non-ideal noise model."""
+        return self.backend != "simulator" or self.noise_model not in (None, "ideal")
+
+    def settings(self) -> dict[str, Any] | None:
+        if not self.error_mitigation:
+            return None
+        return {"error_mitigation": dict(self.error_mitigation)}

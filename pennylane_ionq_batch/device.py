@@ -1,0 +1,188 @@
+"""The ``ionq.batch`` device: a thin shell over preprocess → compile → one job → results.
+
+Every ``execute()`` call PennyLane makes becomes one IonQ multi-circuit job (more only when IonQ's
+per-job limits, or different shot counts on a shot-measuring backend, require it; those jobs
+are sent concurrently).
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections import defaultdict
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pennylane as qml
+from pennylane.devices import Device, ExecutionConfig
+from pennylane.devices.modifiers import single_tape_support
+from pennylane.tape import QuantumScript
+from pennylane.wires import Wires
+
+from .backends import BackendSpec, lookup_backend
+from .client import IonQClient, JobOutcome, build_job, plan_chunks, run_jobs
+from .compile import serialize_circuit
+from .config import ClientConfig, JobOptions, resolve_api_key, resolve_api_url
+from .exceptions import ConfigurationError
+from .preprocess import build_pipeline
+from .results import histogram_to_probs, tape_results
+from .runtime import background_loop
+
+log = logging.getLogger("pennylane_ionq_batch")
+_CLIENT_OPTIONS = ("connect_timeout", "read_timeout", "max_retries", "backoff_base",
+                   "backoff_cap", "poll_min", "poll_max", "max_connections", "allow_insecure")
+
+
+def _resolve_backend(backend: str) -> tuple[str, bool]:
+    """("emulator:qpu.aria-1") → ("qpu.aria-1", True); ("emulator") → ("simulator", True)."""
+    if not isinstance(backend, str):
+        raise ConfigurationError(f"ionq.batch: backend must be a string, got {backend!r}")
+    if backend == "emulator":
+        return "simulator", True
+    if backend.startswith("emulator:"):
+        return backend.split(":", 1)[1], True
+    return backend, False
+
+
+def _close_client(client: IonQClient) -> None:
+    loop = background_loop().loop
+    if not loop.is_closed():
+        loop.call_soon_threadsafe(lambda: loop.create_task(client.close()))
+
+
+@single_tape_support
+class IonQBatchDevice(Device):
+    """IonQ trapped-ion backends, one multi-circuit job per ``execute()``.
+
+    Args:
+        wires (int, Iterable): number of wires or their labels.
+        shots (int, Sequence[int]): default shots (deprecated in PennyLane; prefer
+            ``qml.set_shots`` on the QNode). ``None`` gives exact results on the simulator.
+        backend (str): ``"simulator"`` (IonQ's cloud simulator, the default), a QPU such as
+            ``"qpu.aria-1"`` or ``"qpu.forte-1"``, ``"emulator"`` (an in-process emulator of the
+            ideal simulator: offline, no key), or ``"emulator:<backend>"`` (the emulator
+            impersonating that backend, e.g. ``"emulator:qpu.aria-1"``).
+        api_key (str): IonQ API key; else ``IONQ_API_KEY``. Not needed for the emulator.
+        api_url (str): API base URL; else ``IONQ_API_URL``; else ``https://api.ionq.co/v0.4``.
+        gateset (str): ``"qis"`` (IonQ compiles) — the only one in this release.
+        noise_model (str): simulator noise model, e.g. ``"aria-1"`` or ``"forte-1"``.
+        noise_seed (int): seed of the noisy simulation.
+        error_mitigation (dict): e.g. ``{"debiasing": True}`` (QPUs, ≥ 500 shots).
+        job_name (str): prefix of job names (a unique token is appended to each).
+        metadata (dict[str, str]): metadata attached to every job.
+        seed (int): seed of client-side sampling from exact probabilities.
+        timeout (float): seconds one ``execute()`` may wait; its jobs are canceled after.
+        client_options (dict): HTTP settings of :class:`~.config.ClientConfig`
+            (timeouts, retries, polling bounds, pool size).
+    """
+
+    name = "ionq.batch"
+    short_name = "ionq.batch"
+    pennylane_requires = ">=0.45,<0.46"
+
+    def __init__(
+        self, wires: Any = None, shots: Any = None, *, backend: str = "simulator",
+        api_key: str | None = None, api_url: str | None = None, gateset: str = "qis",
+        noise_model: str | None = None, noise_seed: int | None = None,
+        error_mitigation: Mapping[str, bool] | None = None, job_name: str = "ionq-batch",
+        metadata: Mapping[str, str] | None = None, seed: int | None = None,
+        timeout: float | None = None, client_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(wires=wires, shots=shots)
+        remote_backend, emulated = _resolve_backend(backend)
+        if gateset != "qis":
+            raise ConfigurationError(
+                f'ionq.batch: gateset {gateset!r} is not available in this release; use "qis"')
+        self.options = JobOptions(backend=remote_backend, gateset=gateset,
+                                  noise_model=noise_model, noise_seed=noise_seed,
+                                  error_mitigation=error_mitigation, job_name=job_name,
+                                  metadata=metadata or {})
+        self.backend: BackendSpec = lookup_backend(remote_backend)
+        if self.wires is not None and len(self.wires) > self.backend.qubits:
+            raise ConfigurationError(
+                f"ionq.batch: {len(self.wires)} wires requested but {remote_backend} has "
+                f"{self.backend.qubits} qubits")
+        if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
+            raise ConfigurationError(f"ionq.batch: timeout must be positive seconds, got "
+                                     f"{timeout!r}")
+        extra = set(client_options or {}) - set(_CLIENT_OPTIONS)
+        if extra:
+            raise ConfigurationError(f"ionq.batch: unknown client_options {sorted(extra)}; "
+                                     f"known: {list(_CLIENT_OPTIONS)}")
+        self.emulator = None
+        if emulated:
+            from .emulator import embedded_emulator  # started only when asked for
+
+            self.emulator = embedded_emulator()
+            api_url, api_key = self.emulator.url, api_key or "emulator"
+        self.client_config = ClientConfig(api_url=resolve_api_url(api_url),
+                                          api_key=resolve_api_key(api_key),
+                                          **dict(client_options or {}))
+        self.timeout = timeout
+        self._rng = np.random.default_rng(seed)
+        self._client: IonQClient | None = None
+
+    def __repr__(self) -> str:
+        return (f"<IonQBatchDevice backend={self.options.backend!r} wires={self.wires} "
+                f"url={self.client_config.api_url!r}>")
+
+    def preprocess_transforms(self, execution_config: ExecutionConfig | None = None):
+        return build_pipeline(self.wires, self.options)
+
+    # -- execution ---------------------------------------------------------------------------
+    def _wire_order(self, tape: QuantumScript) -> Wires:
+        if self.wires is None:
+            return tape.wires
+        return Wires([w for w in self.wires if w in tape.wires])
+
+    def _get_client(self) -> IonQClient:
+        if self._client is None:
+            self._client = IonQClient(self.client_config)
+            weakref.finalize(self, _close_client, self._client)
+        return self._client
+
+    def execute(self, circuits: Sequence[QuantumScript],
+                execution_config: ExecutionConfig | None = None) -> tuple[Any, ...]:
+        wire_orders = [self._wire_order(t) for t in circuits]
+        serialized = [serialize_circuit(t.operations, w) for t, w in zip(circuits, wire_orders)]
+        # The ideal simulator returns exact probabilities whatever the shots, so one job serves
+        # tapes with any shots; measuring backends take one shot count per job.
+        groups: dict[int | None, list[int]] = defaultdict(list)
+        for i, tape in enumerate(circuits):
+            groups[tape.shots.total_shots if self.options.noisy else None].append(i)
+        jobs, order = [], []
+        for shots, members in groups.items():
+            for chunk in plan_chunks([serialized[i] for i in members]):
+                picked = [members[j] for j in chunk]
+                jobs.append(build_job(self.options, [serialized[i] for i in picked],
+                                      shots=shots))
+                order.extend(picked)
+        outcome: JobOutcome | None = None
+        try:
+            outcome = background_loop().run(
+                run_jobs(self._get_client(), jobs, timeout=self.timeout))
+        finally:
+            self._track(circuits, outcome)
+        results: list[Any] = [None] * len(circuits)
+        for i, hist in zip(order, outcome.histograms):
+            probs = histogram_to_probs(hist, serialized[i].qubits)
+            if not wire_orders[i]:  # no wires: one idle qubit was sent; nothing to marginalise
+                probs = probs[:1] / probs[:1].sum()
+            results[i] = tape_results(circuits[i], probs, wire_orders[i], self._rng,
+                                      exact=not self.options.noisy)
+        return tuple(results)
+
+    def _track(self, circuits: Sequence[QuantumScript], outcome: JobOutcome | None) -> None:
+        if not self.tracker.active:
+            return
+        stats = outcome.stats if outcome else None
+        self.tracker.update(
+            batches=1, executions=len(circuits), batch_len=len(circuits),
+            jobs=len(outcome.job_ids) if outcome else 0,
+            job_ids=list(outcome.job_ids) if outcome else [],
+            http_requests=stats.requests if stats else 0,
+            http_retries=stats.retries if stats else 0)
+        for tape in circuits:
+            if tape.shots:
+                self.tracker.update(shots=tape.shots.total_shots)
+        self.tracker.record()

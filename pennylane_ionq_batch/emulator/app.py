@@ -1,0 +1,344 @@
+"""IonQ v0.4 routes on aiohttp.web: thin handlers over the JobStore, plus auth, latency, faults.
+
+Non-IonQ routes live under ``/_emulator`` (request log), so tests and benchmarks in other
+processes can read what the emulator saw.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+
+import numpy as np
+from aiohttp import web
+
+from ..backends import BACKENDS, NOISE_MODELS
+from .models import FaultModel, LatencyModel
+from .store import JobStore
+from .validate import PayloadError, parse_job
+
+PREFIX = "/v0.4"
+MAX_BODY = 10_000_000
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class RequestLog:
+    """What the emulator has seen: requests by method and route, jobs and circuits created."""
+
+    requests: Counter[str] = field(default_factory=Counter)
+    jobs_created: int = 0
+    circuits_created: int = 0
+    faults: Counter[str] = field(default_factory=Counter)
+    post_times: list[float] = field(default_factory=list)  # monotonic arrival of each job POST
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"requests": dict(self.requests), "total_requests": sum(self.requests.values()),
+                "jobs_created": self.jobs_created, "circuits_created": self.circuits_created,
+                "faults": dict(self.faults), "post_times": list(self.post_times)}
+
+    def count(self, method: str, route: str) -> int:
+        return self.requests[f"{method} {route}"]
+
+
+@dataclass
+class EmulatorState:
+    store: JobStore
+    latency: LatencyModel
+    faults: FaultModel
+    api_key: str | None
+    rng: np.random.Generator
+    log: RequestLog = field(default_factory=RequestLog)
+    background: set[asyncio.Task[None]] = field(default_factory=set)
+
+
+STATE = web.AppKey("state", EmulatorState)
+
+
+def error(status: int, name: str, message: str, **extra: Any) -> web.Response:
+    """IonQ's error body: ``{"error", "message", "statusCode"}``."""
+    body = {"error": name, "message": message, "statusCode": status, **extra}
+    return web.json_response(body, status=status)
+
+
+def _route_name(request: web.Request) -> str:
+    info = request.match_info.route.resource
+    return info.canonical if info is not None else request.path
+
+
+def _drop(request: web.Request) -> web.Response:
+    """Close the connection without an answer (the client sees a dropped connection)."""
+    if request.transport is not None:
+        request.transport.abort()
+    return web.Response(status=599)
+
+
+@web.middleware
+async def emulate(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Log, charge latency, inject faults, check the key, then handle."""
+    st = request.app[STATE]
+    route = _route_name(request)
+    st.log.requests[f"{request.method} {route}"] += 1
+    if st.latency.per_request:
+        await asyncio.sleep(st.latency.per_request * st.latency.time_scale)
+    if route.startswith("/_emulator"):
+        return await handler(request)
+    for status in ("429", "500", "502", "503"):
+        if st.faults.draw(status, st.rng):
+            st.log.faults[status] += 1
+            headers = {"Retry-After": str(st.faults.retry_after)} if status == "429" else {}
+            resp = error(int(status), "Too Many Requests" if status == "429"
+                         else "Internal Server Error", f"emulated fault {status}")
+            resp.headers.update(headers)
+            return resp
+    if st.faults.draw("drop", st.rng):
+        st.log.faults["drop"] += 1
+        return _drop(request)
+    if st.faults.draw("slow", st.rng):
+        st.log.faults["slow"] += 1
+        await asyncio.sleep(st.faults.slow_seconds)
+    if not route.startswith(f"{PREFIX}/backends"):
+        auth = request.headers.get("Authorization", "")
+        scheme, _, key = auth.partition(" ")
+        if scheme != "apiKey" or not key or (st.api_key is not None and key != st.api_key):
+            return error(401, "Unauthorized Error", "Invalid key provided. Send the header "
+                         "'Authorization: apiKey <key>'.")
+    return await handler(request)
+
+
+async def create_job(request: web.Request) -> web.Response:
+    st = request.app[STATE]
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return error(413, "Payload Too Large", f"request body exceeds {MAX_BODY} bytes")
+    raw = await request.read()
+    if len(raw) > MAX_BODY:
+        return error(413, "Payload Too Large", f"request body exceeds {MAX_BODY} bytes")
+    try:
+        payload = json.loads(raw)
+    except ValueError:
+        return error(400, "Bad Request", "request body is not valid JSON")
+    try:
+        parsed = parse_job(payload)
+    except PayloadError as exc:
+        return error(400, "Bad Request", str(exc), validation={"keys": exc.keys,
+                                                                 "source": "body"})
+    gates = sum(len(c.gates) for c in parsed.circuits)
+    queue_s, exec_s = st.latency.job_seconds(len(parsed.circuits), gates)
+    fail = None
+    if st.faults.draw("fail", st.rng):
+        st.log.faults["fail"] += 1
+        fail = {"code": "SimulationError", "message": "emulated fault: job failed"}
+    job = st.store.create(parsed, queue_s, exec_s, fail)
+    if st.faults.draw("cancel", st.rng):
+        st.log.faults["cancel"] += 1
+        job.forced_status = "canceled"
+    st.log.jobs_created += 1
+    st.log.circuits_created += len(parsed.circuits)
+    st.log.post_times.append(time.monotonic())
+    seed = int(st.rng.integers(2**31))
+    task = asyncio.create_task(asyncio.to_thread(st.store.simulate, job, seed))
+    st.background.add(task)
+    task.add_done_callback(st.background.discard)
+    if st.faults.draw("drop-after-create", st.rng):
+        st.log.faults["drop-after-create"] += 1
+        return _drop(request)
+    return web.json_response({"id": job.id, "status": "submitted", "session_id": None},
+                             status=201)
+
+
+def _job_or_404(request: web.Request) -> Any:
+    st = request.app[STATE]
+    job = st.store.get(request.match_info["job_id"])
+    if job is None:
+        return None, error(404, "Not Found Error", f"job {request.match_info['job_id']} "
+                           "not found")
+    return job, None
+
+
+async def get_job(request: web.Request) -> web.Response:
+    job, err = _job_or_404(request)
+    if err:
+        return err
+    st = request.app[STATE]
+    return web.json_response(st.store.record(job, time.time(), PREFIX))
+
+
+async def list_jobs(request: web.Request) -> web.Response:
+    st = request.app[STATE]
+    q = request.query
+    now = time.time()
+    parent = q.get("parent_job_id")
+    ids = set(q.getall("ids", []))
+    status = q.get("status")
+    targets = set(q["target"].split(",")) if "target" in q else None
+    try:
+        limit = min(max(int(q.get("limit", 25)), 1), 1000)
+        offset = int(q.get("next", 0))
+    except ValueError:
+        return error(400, "Bad Request", "'limit' and 'next' must be integers")
+    jobs = [j for j in reversed(st.store.all()) if j.parent_id == parent
+            and (not ids or j.id in ids) and (targets is None or j.parsed.backend in targets)
+            and (status is None or st.store.status(j, now) == status)]
+    page = jobs[offset: offset + limit]
+    nxt = str(offset + limit) if offset + limit < len(jobs) else None
+    return web.json_response({"jobs": [st.store.record(j, now, PREFIX) for j in page],
+                              "next": nxt})
+
+
+async def cancel_job(request: web.Request) -> web.Response:
+    job, err = _job_or_404(request)
+    if err:
+        return err
+    request.app[STATE].store.cancel(job.id, time.time())
+    return web.json_response({"id": job.id, "status": "canceled"})
+
+
+async def _ids_body(request: web.Request) -> list[str] | web.Response:
+    try:
+        ids = (await request.json())["ids"]
+        assert isinstance(ids, list) and all(isinstance(i, str) for i in ids)
+    except (ValueError, KeyError, TypeError, AssertionError):
+        return error(400, "Bad Request", "body must be {\"ids\": [job ids]}")
+    return ids
+
+
+async def bulk_cancel(request: web.Request) -> web.Response:
+    ids = await _ids_body(request)
+    if isinstance(ids, web.Response):
+        return ids
+    for i in ids:
+        request.app[STATE].store.cancel(i, time.time())
+    return web.json_response({"ids": ids, "status": "canceled"})
+
+
+async def delete_job(request: web.Request) -> web.Response:
+    job, err = _job_or_404(request)
+    if err:
+        return err
+    request.app[STATE].store.delete(job.id)
+    return web.json_response({"id": job.id, "status": "deleted"})
+
+
+async def bulk_delete(request: web.Request) -> web.Response:
+    ids = await _ids_body(request)
+    if isinstance(ids, web.Response):
+        return ids
+    for i in ids:
+        request.app[STATE].store.delete(i)
+    return web.json_response({"ids": ids, "status": "deleted"})
+
+
+def _completed(request: web.Request, job: Any) -> web.Response | None:
+    st = request.app[STATE]
+    status = st.store.status(job, time.time())
+    if status != "completed":
+        return error(404, "Not Found Error", f"job {job.id} has no results: it is {status}")
+    return None
+
+
+async def probabilities(request: web.Request) -> web.Response:
+    job, err = _job_or_404(request)
+    if err:
+        return err
+    err = _completed(request, job)
+    if err:
+        return err
+    st = request.app[STATE]
+    if job.child_ids:
+        return await aggregated(request)
+    return web.json_response(st.store.results_of(job))
+
+
+async def aggregated(request: web.Request) -> web.Response:
+    job, err = _job_or_404(request)
+    if err:
+        return err
+    err = _completed(request, job)
+    if err:
+        return err
+    st = request.app[STATE]
+    if not job.child_ids:
+        return error(400, "Bad Request", f"job {job.id} is not a multi-circuit job")
+    results = st.store.root(job).results or []
+    return web.json_response(dict(zip(job.child_ids, results)))
+
+
+async def artifact(request: web.Request) -> web.Response:
+    name = request.match_info["artifact"]
+    if name == "probabilities-aggregate":
+        return await aggregated(request)
+    if name == "probabilities":
+        return await probabilities(request)
+    return error(404, "Not Found Error", f"no artifact {name!r}")
+
+
+def _backend_record(name: str, st: EmulatorState) -> dict[str, Any]:
+    spec = BACKENDS[name]
+    record: dict[str, Any] = {
+        "backend": name, "status": "available", "qubits": spec.qubits,
+        "average_queue_time": round(st.latency.queue_per_job * st.latency.time_scale * 1000),
+        "last_updated": None, "degraded": False, "has_access": True,
+        "supported_native_gates": list(spec.native_gates),
+        "supported_error_mitigations": ["debiasing"] if spec.is_qpu else [],
+        "emulated_qubits": min(spec.qubits, st.store.max_qubits),
+    }
+    if name == "simulator":
+        record["noise_models"] = sorted(NOISE_MODELS)
+    return record
+
+
+async def backends(request: web.Request) -> web.Response:
+    st = request.app[STATE]
+    return web.json_response([_backend_record(b, st) for b in BACKENDS])
+
+
+async def backend(request: web.Request) -> web.Response:
+    name = request.match_info["backend"]
+    if name not in BACKENDS:
+        return error(404, "Not Found Error", f"backend {name!r} not found")
+    return web.json_response(_backend_record(name, request.app[STATE]))
+
+
+async def whoami(request: web.Request) -> web.Response:
+    return web.json_response({"key_id": "emulator", "key_name": "emulator",
+                              "project_id": "emulator"})
+
+
+async def read_log(request: web.Request) -> web.Response:
+    return web.json_response(request.app[STATE].log.as_dict())
+
+
+async def reset_log(request: web.Request) -> web.Response:
+    request.app[STATE].log = RequestLog()
+    return web.json_response({"status": "reset"})
+
+
+def create_app(store: JobStore, *, latency: LatencyModel | None = None,
+               faults: FaultModel | None = None, api_key: str | None = None,
+               seed: int | None = None) -> web.Application:
+    """Build the emulator application around a job store."""
+    app = web.Application(middlewares=[emulate], client_max_size=MAX_BODY + 1_000_000)
+    app[STATE] = EmulatorState(store=store, latency=latency or LatencyModel(),
+                               faults=faults or FaultModel(), api_key=api_key,
+                               rng=np.random.default_rng(seed))
+    r = app.router
+    r.add_post(f"{PREFIX}/jobs", create_job)
+    r.add_get(f"{PREFIX}/jobs", list_jobs)
+    r.add_delete(f"{PREFIX}/jobs", bulk_delete)
+    r.add_put(f"{PREFIX}/jobs/status/cancel", bulk_cancel)
+    r.add_get(f"{PREFIX}/jobs/{{job_id}}", get_job)
+    r.add_delete(f"{PREFIX}/jobs/{{job_id}}", delete_job)
+    r.add_put(f"{PREFIX}/jobs/{{job_id}}/status/cancel", cancel_job)
+    r.add_get(f"{PREFIX}/jobs/{{job_id}}/results/probabilities", probabilities)
+    r.add_get(f"{PREFIX}/jobs/{{job_id}}/results/probabilities/aggregated", aggregated)
+    r.add_get(f"{PREFIX}/jobs/{{job_id}}/artifacts/{{artifact}}", artifact)
+    r.add_get(f"{PREFIX}/backends", backends)
+    r.add_get(f"{PREFIX}/backends/{{backend}}", backend)
+    r.add_get(f"{PREFIX}/whoami", whoami)
+    r.add_get("/_emulator/log", read_log)
+    r.add_post("/_emulator/log/reset", reset_log)
+    return app

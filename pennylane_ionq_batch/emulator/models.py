@@ -1,0 +1,88 @@
+"""The emulator's latency and fault models: plain data with presets and a command-line parser."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+FAULT_KINDS = ("429", "500", "502", "503", "drop", "drop-after-create", "fail", "cancel", "slow")
+
+
+@dataclass(frozen=True, kw_only=True)
+class LatencyModel:
+    """Seconds charged by the emulator, all multiplied by ``time_scale``.
+
+    ``per_request`` delays every HTTP answer; a job waits ``queue_per_job`` in the queue, then runs
+    ``per_circuit`` per circuit plus ``per_gate`` per gate, ``parallel`` circuits at a time.
+    """
+
+    per_request: float = 0.0
+    queue_per_job: float = 0.0
+    per_circuit: float = 0.0
+    per_gate: float = 0.0
+    parallel: int = 1
+    time_scale: float = 1.0
+
+    def job_seconds(self, circuits: int, gates: int) -> tuple[float, float]:
+        """(queue, execution) seconds of a job."""
+        run = (self.per_circuit * circuits + self.per_gate * gates) / max(1, self.parallel)
+        return self.queue_per_job * self.time_scale, run * self.time_scale
+
+
+LATENCY_PRESETS = {
+    "instant": LatencyModel(),
+    # Figures users of IonQ's cloud simulator reported (DESIGN.md): API overhead per request,
+    # queue per job, execution per circuit.
+    "ionq-cloud": LatencyModel(per_request=0.5, queue_per_job=1.3, per_circuit=0.25),
+}
+
+
+def latency_preset(name: str, time_scale: float = 1.0) -> LatencyModel:
+    if name not in LATENCY_PRESETS:
+        raise ValueError(f"unknown latency preset {name!r}; choose from {sorted(LATENCY_PRESETS)}")
+    base = LATENCY_PRESETS[name]
+    return LatencyModel(per_request=base.per_request, queue_per_job=base.queue_per_job,
+                        per_circuit=base.per_circuit, per_gate=base.per_gate,
+                        parallel=base.parallel, time_scale=time_scale)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FaultModel:
+    """Probabilities of injected faults, drawn from a seeded generator.
+
+    ``429``/``500``/``502``/``503``: the request is answered with that status before it is
+    handled (so a refused POST creates no job). ``drop``: the connection is closed before
+    handling. ``drop-after-create``: a ``POST /jobs`` creates the job, then the connection is
+    closed. ``fail``/``cancel``: a created job ends ``failed``/``canceled``. ``slow``: the answer
+    is delayed by ``slow_seconds``.
+    """
+
+    rates: dict[str, float] = field(default_factory=dict)
+    retry_after: float = 0.05
+    slow_seconds: float = 1.0
+
+    def __post_init__(self) -> None:
+        for kind, rate in self.rates.items():
+            if kind not in FAULT_KINDS:
+                raise ValueError(f"unknown fault {kind!r}; choose from {', '.join(FAULT_KINDS)}")
+            if not 0.0 <= rate <= 1.0:
+                raise ValueError(f"fault rate {kind}={rate} must be within [0, 1]")
+
+    def draw(self, kind: str, rng: np.random.Generator) -> bool:
+        rate = self.rates.get(kind, 0.0)
+        return rate > 0 and bool(rng.random() < rate)
+
+
+def parse_faults(spec: str) -> FaultModel:
+    """Parse ``"429=0.1,500=0.05,drop=0.05"`` into a FaultModel."""
+    rates: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        kind, sep, value = part.partition("=")
+        if not sep:
+            raise ValueError(f"fault {part!r} must look like KIND=RATE")
+        try:
+            rates[kind.strip()] = float(value)
+        except ValueError:
+            raise ValueError(f"fault rate in {part!r} is not a number") from None
+    return FaultModel(rates=rates)

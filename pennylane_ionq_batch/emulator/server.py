@@ -1,0 +1,126 @@
+"""Run the emulator: inside an event loop (``async with EmulatorServer()``) or on its own thread.
+
+Binds to loopback by default. ``EmulatorServer.in_thread()`` gives a server with its own event
+loop in a daemon thread, which is how ``backend="emulator"`` embeds one in the device's process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import urllib.request
+from typing import Any
+
+from aiohttp import web
+
+from .app import PREFIX, STATE, RequestLog, create_app
+from .models import FaultModel, LatencyModel
+from .store import JobStore
+
+DEFAULT_MAX_QUBITS = 26  # 2**26 amplitudes = 1 GiB of complex128: what a laptop can spare
+
+
+class EmulatorServer:
+    """An IonQ API v0.4 emulator serving on ``host:port`` (port 0 picks a free one).
+
+    Attributes:
+        url: the API base URL (``http://127.0.0.1:PORT/v0.4``) once started.
+        store: the job store (shared, so a restarted server can keep its jobs).
+    """
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0,
+                 latency: LatencyModel | None = None, faults: FaultModel | None = None,
+                 api_key: str | None = None, seed: int | None = None,
+                 max_qubits: int = DEFAULT_MAX_QUBITS, store: JobStore | None = None) -> None:
+        self.host, self.port = host, port
+        self.store = store or JobStore(max_qubits=max_qubits)
+        self.app = create_app(self.store, latency=latency, faults=faults, api_key=api_key,
+                              seed=seed)
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{PREFIX}"
+
+    @property
+    def log(self) -> RequestLog:
+        return self.app[STATE].log
+
+    def reset_log(self) -> None:
+        self.app[STATE].log = RequestLog()
+
+    async def start(self) -> EmulatorServer:
+        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+        if sockets:
+            self.port = sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> EmulatorServer:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # -- running on a thread of its own -------------------------------------------------------
+    def start_in_thread(self) -> EmulatorServer:
+        """Serve from a daemon thread with its own event loop; return once it is listening."""
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            self._loop = asyncio.new_event_loop()
+            try:
+                self._loop.run_until_complete(self.start())
+            except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
+                failure.append(exc)
+                ready.set()
+                return
+            ready.set()
+            self._loop.run_forever()
+            self._loop.run_until_complete(self.stop())
+            self._loop.close()
+
+        self._thread = threading.Thread(target=run, name="ionq-batch-emulator", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if failure:
+            raise failure[0]
+        return self
+
+    def stop_thread(self) -> None:
+        if self._loop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+            self._thread = None
+
+
+def fetch_log(api_url: str) -> dict[str, Any]:
+    """Read the request log of an emulator from any process (``GET /_emulator/log``)."""
+    origin = api_url.rsplit(PREFIX, 1)[0]
+    with urllib.request.urlopen(f"{origin}/_emulator/log", timeout=10) as resp:  # noqa: S310
+        return json.loads(resp.read())
+
+
+_embedded: dict[str, EmulatorServer] = {}
+_embedded_lock = threading.Lock()
+
+
+def embedded_emulator() -> EmulatorServer:
+    """The process-wide emulator behind ``backend="emulator"``, started on first use."""
+    with _embedded_lock:
+        if "default" not in _embedded:
+            _embedded["default"] = EmulatorServer().start_in_thread()
+        return _embedded["default"]

@@ -1,0 +1,200 @@
+"""The emulator's job store: job records, their lifecycle in time, and their results.
+
+No aiohttp here. A job's status follows from the clock (queue, then execution, per the latency
+model) and from whether its simulation has finished; results are little-endian decimal keys.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+
+from ..backends import BACKENDS, NOISE_MODELS
+from .statevector import EmulationLimitError, sample_noisy, simulate
+from .validate import ParsedCircuit, ParsedJob
+
+TERMINAL = {"completed", "failed", "canceled"}
+
+
+def _iso(ts: float | None) -> str | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds").replace(
+        "+00:00", "Z")
+
+
+def noise_rates(job: ParsedJob) -> tuple[float, float] | None:
+    """The depolarizing rates this job samples with, or None for exact probabilities."""
+    model = job.noise_model if job.backend == "simulator" else BACKENDS[job.backend].noise_model
+    if model in (None, "ideal"):
+        return None
+    m = NOISE_MODELS[model]
+    return m.p1q, m.p2q
+
+
+def run_circuit(circuit: ParsedCircuit, job: ParsedJob, rng: np.random.Generator,
+                max_qubits: int) -> dict[str, float]:
+    """One circuit's probabilities: exact (ideal simulator) or counts/shots (noise, QPU)."""
+    rates = noise_rates(job)
+    if rates is None:
+        probs = simulate(circuit.gates, circuit.qubits, max_qubits)
+        nz = np.flatnonzero(probs > 1e-300)
+        return {str(int(i)): float(probs[i]) for i in nz}
+    counts = sample_noisy(circuit.gates, circuit.qubits, job.shots, *rates, rng,
+                          max_qubits=max_qubits)
+    nz = np.flatnonzero(counts)
+    return {str(int(i)): float(counts[i]) / job.shots for i in nz}
+
+
+@dataclass
+class EmulatedJob:
+    """One job (a parent, a single circuit job, or a child of a multi-circuit job)."""
+
+    id: str
+    parsed: ParsedJob
+    created: float  # wall-clock seconds
+    queue_s: float
+    exec_s: float
+    parent_id: str | None = None
+    child_ids: list[str] = field(default_factory=list)
+    circuit_index: int | None = None
+    results: list[dict[str, float]] | None = None
+    failure: dict[str, str] | None = None
+    forced_status: str | None = None  # "canceled" or "failed"
+    fail_on_completion: dict[str, str] | None = None
+
+    def status(self, now: float, root: EmulatedJob) -> str:
+        if self.forced_status:
+            return self.forced_status
+        if root.forced_status:
+            return root.forced_status
+        if now < root.created + root.queue_s:
+            return "ready"
+        if root.results is None and root.failure is None or now < root.created + root.queue_s \
+                + root.exec_s:
+            return "started"
+        if root.failure is not None or root.fail_on_completion is not None:
+            return "failed"
+        return "completed"
+
+
+class JobStore:
+    """Thread-safe store of emulated jobs, newest last."""
+
+    def __init__(self, max_qubits: int = 26) -> None:
+        self.max_qubits = max_qubits
+        self._jobs: dict[str, EmulatedJob] = {}
+        self._lock = threading.Lock()
+
+    def create(self, parsed: ParsedJob, queue_s: float, exec_s: float,
+               fail: dict[str, str] | None = None) -> EmulatedJob:
+        now = time.time()
+        job = EmulatedJob(str(uuid.uuid4()), parsed, now, queue_s, exec_s,
+                          fail_on_completion=fail)
+        with self._lock:
+            self._jobs[job.id] = job
+            if parsed.type == "ionq.multi-circuit.v1":
+                for i in range(len(parsed.circuits)):
+                    child = EmulatedJob(str(uuid.uuid4()), parsed, now, queue_s, exec_s,
+                                        parent_id=job.id, circuit_index=i)
+                    job.child_ids.append(child.id)
+                    self._jobs[child.id] = child
+        return job
+
+    def simulate(self, job: EmulatedJob, seed: int | None) -> None:
+        """Compute every circuit's results (called off the event loop)."""
+        rng = np.random.default_rng(seed if seed is not None else job.parsed.noise_seed)
+        try:
+            job.results = [run_circuit(c, job.parsed, rng, self.max_qubits)
+                           for c in job.parsed.circuits]
+        except EmulationLimitError as exc:
+            job.failure = {"code": "SimulationError", "message": f"emulator: {exc}"}
+        except Exception as exc:  # noqa: BLE001 - a job failure must carry the cause, not crash
+            job.failure = {"code": "InternalError", "message": f"emulator: {exc!r}"}
+
+    def get(self, job_id: str) -> EmulatedJob | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def root(self, job: EmulatedJob) -> EmulatedJob:
+        return self._jobs[job.parent_id] if job.parent_id else job
+
+    def all(self) -> list[EmulatedJob]:
+        with self._lock:
+            return list(self._jobs.values())
+
+    def delete(self, job_id: str) -> bool:
+        with self._lock:
+            job = self._jobs.pop(job_id, None)
+            for child in job.child_ids if job else []:
+                self._jobs.pop(child, None)
+            return job is not None
+
+    def cancel(self, job_id: str, now: float) -> bool:
+        job = self.get(job_id)
+        if job is None:
+            return False
+        if job.status(now, self.root(job)) not in TERMINAL:
+            job.forced_status = "canceled"
+        return True
+
+    def status(self, job: EmulatedJob, now: float) -> str:
+        return job.status(now, self.root(job))
+
+    def results_of(self, job: EmulatedJob) -> dict[str, float] | None:
+        root = self.root(job)
+        if root.results is None:
+            return None
+        return root.results[job.circuit_index or 0]
+
+    def record(self, job: EmulatedJob, now: float, prefix: str) -> dict[str, Any]:
+        """The job as ``GET /jobs/{id}`` returns it: every key of the v0.4 schema present."""
+        root = self.root(job)
+        p = job.parsed
+        status = self.status(job, now)
+        started = root.created + root.queue_s
+        done = started + root.exec_s
+        multi = job.child_ids != []
+        circuits = p.circuits if job.circuit_index is None else [p.circuits[job.circuit_index]]
+        gates = [g for c in circuits for g in c.gates]
+        two_q = sum(1 for g in gates if len(g.get("targets", [])) + len(
+            g.get("controls", [])) + ("control" in g) + ("target" in g) >= 2)
+        results = None
+        if status == "completed":
+            kind = "probabilities-aggregate" if multi else "probabilities"
+            results = {
+                "probabilities": {"url": f"{prefix}/jobs/{job.id}/results/probabilities"
+                                  + ("/aggregated" if multi else "")},
+                f"ionq.result.{kind}.json.v1": {
+                    "id": kind, "format": f"ionq.result.{kind}.json.v1",
+                    "media_type": "application/json"},
+            }
+        failure = None
+        if status == "failed":
+            failure = root.failure or root.fail_on_completion
+        return {
+            "id": job.id, "status": status, "type": "ionq.circuit.v1" if not multi
+            else p.type, "backend": p.backend, "dry_run": p.dry_run,
+            "submitter_id": "emulator", "project_id": "emulator",
+            "parent_job_id": job.parent_id, "session_id": None,
+            "metadata": p.metadata if job.parent_id is None else {},
+            "name": p.name if job.parent_id is None else
+            (p.circuits[job.circuit_index or 0].name or None),
+            "submitted_at": _iso(root.created),
+            "started_at": _iso(started) if now >= started else None,
+            "completed_at": _iso(done) if status in ("completed", "failed") else None,
+            "predicted_wait_time_ms": round(max(0.0, started - now) * 1000),
+            "predicted_execution_duration_ms": round(root.exec_s * 1000),
+            "execution_duration_ms": round(root.exec_s * 1000) if status == "completed" else 0,
+            "failure": failure, "output": None, "settings": p.settings, "shots": p.shots,
+            "noise": {"model": p.noise_model} if p.noise_model else None,
+            "stats": {"qubits": max(c.qubits for c in circuits), "circuits": len(circuits),
+                      "gate_counts": {"1q": len(gates) - two_q, "2q": two_q}},
+            "results": results, "child_job_ids": list(job.child_ids) if multi else None,
+        }

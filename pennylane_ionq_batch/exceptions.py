@@ -1,0 +1,141 @@
+"""One error tree for everything ``ionq.batch`` raises.
+
+::
+
+    IonQBatchError
+    ├── ConfigurationError (also ValueError)   bad device/client option, caught before any request
+    │   └── CredentialsError                   no API key
+    ├── CompilationError (also ValueError)     an operation that cannot be sent to IonQ
+    ├── APIError                               IonQ answered with an error status
+    │   └── RetriableAPIError                  429 / 5xx that ran out of retries
+    ├── TransportError (also ConnectionError)  no usable answer arrived (timeout, dropped connection)
+    │   └── AmbiguousSubmitError               POST /jobs may or may not have created the job
+    └── JobError                               a job did not complete
+        ├── JobFailedError                     IonQ reported ``failed`` (carries its code and message)
+        ├── JobCanceledError                   the job was canceled
+        └── JobTimeoutError (also TimeoutError) the deadline passed; remote jobs were canceled
+
+Every job error carries the job id. No message ever contains the API key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class IonQBatchError(Exception):
+    """Base class of every error raised by pennylane-ionq-batch."""
+
+
+class ConfigurationError(IonQBatchError, ValueError):
+    """A device or client option is invalid; raised before any network call."""
+
+
+class CredentialsError(ConfigurationError):
+    """No IonQ API key was found."""
+
+
+class CompilationError(IonQBatchError, ValueError):
+    """A circuit contains something that cannot be expressed in IonQ's circuit format."""
+
+
+class APIError(IonQBatchError):
+    """IonQ's API answered with an error status.
+
+    Attributes:
+        status: the HTTP status code.
+        error_type: IonQ's ``error`` field (e.g. ``"Bad Request"``), if any.
+        api_message: IonQ's ``message`` field, if any.
+        job_id: the job the request concerned, if known.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        api_message: str,
+        *,
+        error_type: str | None = None,
+        method: str = "",
+        path: str = "",
+        job_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.status = status
+        self.api_message = api_message
+        self.error_type = error_type
+        self.method = method
+        self.path = path
+        self.job_id = job_id
+        self.retry_after = retry_after
+        where = f" ({method} {path})" if method else ""
+        job = f" [job {job_id}]" if job_id else ""
+        kind = f" {error_type}:" if error_type else ""
+        super().__init__(f"IonQ API error {status}{where}{job}:{kind} {api_message}")
+
+    @classmethod
+    def from_body(
+        cls, status: int, body: Any, *, method: str = "", path: str = "", **kw: Any
+    ) -> APIError:
+        """Build the error from any of the error-body shapes IonQ sends."""
+        error_type: str | None = None
+        message = ""
+        if isinstance(body, dict):
+            err = body.get("error")
+            if isinstance(err, dict):  # {"error": {"type": ..., "message": ...}}
+                error_type = err.get("type")
+                message = str(err.get("message", ""))
+            else:
+                error_type = err if isinstance(err, str) else body.get("code")
+                message = str(body.get("message", ""))
+        elif body:
+            message = str(body)[:500]
+        return cls(status, message or "(no message)", error_type=error_type, method=method,
+                   path=path, **kw)
+
+
+class RetriableAPIError(APIError):
+    """A 429 or 5xx answer that was still failing when the retry budget ran out."""
+
+
+class TransportError(IonQBatchError, ConnectionError):
+    """No usable HTTP answer arrived: timeout, refused or dropped connection."""
+
+
+class AmbiguousSubmitError(TransportError):
+    """``POST /jobs`` failed after the request was sent, so the job may exist.
+
+    The request is deliberately not re-sent (that could buy the same QPU time twice). Look for
+    a job named ``job_name`` (``GET /jobs``) before submitting again.
+    """
+
+    def __init__(self, message: str, *, job_name: str) -> None:
+        self.job_name = job_name
+        super().__init__(message)
+
+
+class JobError(IonQBatchError):
+    """A job did not complete. ``job_id`` names it."""
+
+    def __init__(self, message: str, *, job_id: str) -> None:
+        self.job_id = job_id
+        super().__init__(message)
+
+
+class JobFailedError(JobError):
+    """IonQ reported the job as ``failed``; ``code`` and ``failure_message`` say why."""
+
+    def __init__(self, job_id: str, code: str | None, failure_message: str | None) -> None:
+        self.code = code
+        self.failure_message = failure_message
+        super().__init__(
+            f"IonQ job {job_id} failed: {code or 'unknown code'}: {failure_message or ''}".rstrip(),
+            job_id=job_id,
+        )
+
+
+class JobCanceledError(JobError):
+    """The job was canceled (by the user, IonQ, or this client on interrupt)."""
+
+
+class JobTimeoutError(JobError, TimeoutError):
+    """The job did not finish before the deadline; this client canceled it remotely."""

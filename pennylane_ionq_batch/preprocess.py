@@ -1,0 +1,119 @@
+"""ionq.batch's preprocessing: PennyLane transforms that validate and reshape tapes.
+
+Everything that can be wrong with a tape is caught here, before any network call, with an
+error that names ``ionq.batch``. After this pipeline a tape holds only QIS-serialisable gates
+and diagonal measurements.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pennylane as qml
+from pennylane.devices.preprocess import (
+    decompose,
+    validate_device_wires,
+    validate_measurements,
+)
+from pennylane.exceptions import DeviceError
+from pennylane.measurements import (
+    CountsMP,
+    ExpectationMP,
+    MeasurementProcess,
+    ProbabilityMP,
+    SampleMP,
+    VarianceMP,
+)
+from pennylane.tape import QuantumScript
+from pennylane.transforms import broadcast_expand, diagonalize_measurements, split_non_commuting
+from pennylane.transforms.core import CompilePipeline, transform
+
+from .compile import QIS_OPERATIONS, supports_operation
+from .config import MAX_SHOTS, JobOptions
+
+NAME = "ionq.batch"
+
+
+def _null(results: Any) -> Any:
+    return results[0]
+
+
+@transform
+def validate_shots(tape: QuantumScript, options: JobOptions) -> tuple[list[QuantumScript], Any]:
+    """Analytic results only from the ideal simulator; shots within IonQ's range."""
+    if not tape.shots and options.noisy:
+        what = (f"noise model {options.noise_model!r}" if options.backend == "simulator"
+                else f"backend {options.backend!r}")
+        raise DeviceError(
+            f"{NAME}: {what} returns measured counts, so it needs shots; "
+            "use qml.set_shots(qnode, shots=1000) or @qml.qnode(dev, shots=1000).")
+    if tape.shots and tape.shots.total_shots > MAX_SHOTS:
+        raise DeviceError(f"{NAME}: {tape.shots.total_shots} shots exceed IonQ's limit of "
+                          f"{MAX_SHOTS} per job")
+    return [tape], _null
+
+
+@transform
+def diagonalize_remaining(tape: QuantumScript) -> tuple[list[QuantumScript], Any]:
+    """Rotate any observable left non-diagonal (Hermitian, Projector, ...) into the Z basis.
+
+    ``diagonalize_measurements`` handles Pauli observables only. Here every other observable is
+    replaced by its eigenvalues after appending its diagonalizing gates, which is exact as long
+    as observables on shared wires were split into separate tapes before.
+    """
+    extra_ops: list[qml.operation.Operator] = []
+    measurements: list[MeasurementProcess] = []
+    seen_wires: set[Any] = set()
+    for mp in tape.measurements:
+        obs = mp.obs
+        if obs is None or _is_diagonal(obs):
+            measurements.append(mp)
+            continue
+        if not obs.has_diagonalizing_gates:
+            raise DeviceError(f"{NAME}: observable {obs.name} cannot be measured: PennyLane "
+                              "cannot diagonalize it")
+        if seen_wires & set(obs.wires):
+            raise DeviceError(f"{NAME}: observables on shared wires {obs.wires.tolist()} "
+                              "cannot be measured together; measure them in separate QNodes")
+        seen_wires |= set(obs.wires)
+        extra_ops.extend(obs.diagonalizing_gates())
+        measurements.append(type(mp)(eigvals=qml.math.real(obs.eigvals()), wires=obs.wires))
+    if not extra_ops:
+        return [tape], _null
+    new = tape.copy(operations=tape.operations + extra_ops, measurements=measurements)
+    return [new], _null
+
+
+def _is_diagonal(obs: qml.operation.Operator) -> bool:
+    if obs.name in ("PauliZ", "Identity"):
+        return True
+    if isinstance(obs, (qml.ops.Prod, qml.ops.Sum, qml.ops.SProd)):
+        return all(_is_diagonal(o) for o in obs.operands) if not isinstance(
+            obs, qml.ops.SProd) else _is_diagonal(obs.base)
+    return False
+
+
+def _analytic_measurement(mp: MeasurementProcess) -> bool:
+    return isinstance(mp, (ExpectationMP, VarianceMP, ProbabilityMP))
+
+
+def _sample_measurement(mp: MeasurementProcess) -> bool:
+    return isinstance(mp, (ExpectationMP, VarianceMP, ProbabilityMP, SampleMP, CountsMP))
+
+
+def build_pipeline(wires: Any, options: JobOptions) -> CompilePipeline:
+    """The preprocessing pipeline of an ``ionq.batch`` device."""
+    program = CompilePipeline()
+    program.add_transform(validate_device_wires, wires=wires, name=NAME)
+    program.add_transform(validate_shots, options=options)
+    program.add_transform(qml.defer_measurements, allow_postselect=False)
+    program.add_transform(validate_measurements, analytic_measurements=_analytic_measurement,
+                          sample_measurements=_sample_measurement, name=NAME)
+    program.add_transform(split_non_commuting)
+    program.add_transform(diagonalize_measurements)
+    program.add_transform(diagonalize_remaining)
+    program.add_transform(decompose, stopping_condition=supports_operation,
+                          target_gates=set(QIS_OPERATIONS), skip_initial_state_prep=False,
+                          name=NAME)
+    program.add_transform(broadcast_expand)
+    return program

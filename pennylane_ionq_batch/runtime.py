@@ -1,0 +1,62 @@
+"""The bridge from PennyLane's synchronous ``execute`` to the async client.
+
+One event loop on a daemon thread serves every device of the process, so ``execute`` works the
+same in scripts, in threads and inside Jupyter (whose own loop is already running).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import Any, Coroutine, TypeVar
+
+T = TypeVar("T")
+log = logging.getLogger("pennylane_ionq_batch")
+CLEANUP_SECONDS = 15.0
+
+
+class BackgroundLoop:
+    """An event loop running forever on a daemon thread."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="ionq-batch-loop",
+                                        daemon=True)
+        self._thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on the loop and wait for it.
+
+        On Ctrl-C the coroutine is canceled and given ``CLEANUP_SECONDS`` to cancel its remote
+        jobs before the KeyboardInterrupt propagates.
+        """
+        finished = threading.Event()
+
+        async def guarded() -> T:
+            try:
+                return await coro
+            finally:
+                finished.set()
+
+        future = asyncio.run_coroutine_threadsafe(guarded(), self.loop)
+        try:
+            return future.result()
+        except KeyboardInterrupt:
+            future.cancel()
+            log.warning("ionq.batch: interrupted; canceling the jobs of this call")
+            finished.wait(CLEANUP_SECONDS)
+            raise
+
+
+_shared: BackgroundLoop | None = None
+_lock = threading.Lock()
+
+
+def background_loop() -> BackgroundLoop:
+    """The process-wide loop, started on first use."""
+    global _shared
+    with _lock:
+        if _shared is None:
+            _shared = BackgroundLoop()
+        return _shared
