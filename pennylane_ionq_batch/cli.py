@@ -1,5 +1,103 @@
-"""The ``ionq-batch`` command (filled in below)."""
+"""The ``ionq-batch`` command: ``demo`` (evaluate and train on the emulator) and ``emulator``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from typing import Sequence
+
+from .emulator import EmulatorServer, latency_preset, parse_faults
+from .emulator.models import LATENCY_PRESETS
 
 
-def main(argv=None) -> int:  # placeholder replaced in the same change
+def _emulator(args: argparse.Namespace) -> int:
+    try:
+        latency = latency_preset(args.latency, args.time_scale)
+        faults = parse_faults(args.faults or "")
+    except ValueError as exc:
+        print(f"ionq-batch emulator: {exc}", file=sys.stderr)
+        return 2
+
+    async def serve() -> None:
+        server = EmulatorServer(host=args.host, port=args.port, latency=latency, faults=faults,
+                                api_key=args.api_key, seed=args.seed)
+        async with server:
+            print(f"IonQ API emulator listening on {server.url}  (Ctrl-C to stop)", flush=True)
+            print(f"  use: qml.device('ionq.batch', wires=N, api_url='{server.url}', "
+                  "api_key='any')", flush=True)
+            await asyncio.Event().wait()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        print("emulator stopped")
     return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import pennylane as qml
+    from pennylane import numpy as pnp
+
+    dev = qml.device("ionq.batch", wires=args.wires, backend=args.backend, seed=7)
+    print(f"device: {dev}")
+
+    @qml.qnode(dev)
+    def circuit(weights, x):
+        qml.AngleEmbedding(x, wires=range(args.wires))
+        qml.StronglyEntanglingLayers(weights, wires=range(args.wires))
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(args.wires - 1))
+
+    shape = qml.StronglyEntanglingLayers.shape(n_layers=2, n_wires=args.wires)
+    weights = pnp.array(pnp.random.default_rng(1).uniform(0, 3.1, shape), requires_grad=True)
+    x = pnp.linspace(0.1, 0.9, args.wires, requires_grad=False)
+    ref = qml.QNode(circuit.func, qml.device("default.qubit", wires=args.wires))
+    print(f"QNode value: {float(circuit(weights, x)):+.10f}   default.qubit: "
+          f"{float(ref(weights, x)):+.10f}")
+
+    opt = qml.GradientDescentOptimizer(stepsize=0.2)
+    print(f"training {args.steps} steps (parameter-shift: {2 * weights.size} circuits per "
+          "gradient, one IonQ job each)")
+    for step in range(1, args.steps + 1):
+        start = time.perf_counter()
+        with qml.Tracker(dev) as tracker:
+            weights, cost = opt.step_and_cost(lambda w: circuit(w, x), weights)
+        t = tracker.totals
+        print(f"  step {step}: cost {float(cost):+.6f}  circuits {t['executions']:4d}  "
+              f"jobs {t['jobs']}  HTTP requests {t['http_requests']:2d}  "
+              f"{time.perf_counter() - start:.2f} s")
+    print(f"final cost: {float(circuit(weights, x)):+.6f}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ionq-batch", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="evaluate and train a QNode on the embedded emulator")
+    demo.add_argument("--wires", type=int, default=4)
+    demo.add_argument("--steps", type=int, default=5)
+    demo.add_argument("--backend", default="emulator",
+                      help='"emulator" (default, offline) or any ionq.batch backend')
+    demo.set_defaults(func=_demo)
+
+    emu = sub.add_parser("emulator", help="serve the IonQ API emulator until interrupted")
+    emu.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback)")
+    emu.add_argument("--port", type=int, default=8765)
+    emu.add_argument("--latency", default="instant", choices=sorted(LATENCY_PRESETS))
+    emu.add_argument("--time-scale", type=float, default=1.0)
+    emu.add_argument("--faults", default="", help="e.g. 429=0.1,500=0.05,drop=0.05,fail=0.02")
+    emu.add_argument("--seed", type=int, default=None)
+    emu.add_argument("--api-key", default=None, help="require this key (default: any key)")
+    emu.set_defaults(func=_emulator)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -10,18 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 import pennylane as qml
-from pennylane.devices.preprocess import (
-    decompose,
-    validate_device_wires,
-    validate_measurements,
-)
+from pennylane.devices.preprocess import decompose, validate_device_wires
 from pennylane.exceptions import DeviceError
 from pennylane.measurements import (
     CountsMP,
     ExpectationMP,
     MeasurementProcess,
     ProbabilityMP,
+    SampleMeasurement,
     SampleMP,
+    StateMeasurement,
     VarianceMP,
 )
 from pennylane.tape import QuantumScript
@@ -54,6 +52,18 @@ def validate_shots(tape: QuantumScript, options: JobOptions) -> tuple[list[Quant
 
 
 @transform
+def drop_snapshots(tape: QuantumScript) -> tuple[list[QuantumScript], Any]:
+    """Remove ``qml.Snapshot`` markers: they do not change results and IonQ cannot take them.
+
+    (``qml.snapshots(qnode)`` still works: it turns each snapshot into a tape of its own.)
+    """
+    if not any(isinstance(op, qml.Snapshot) for op in tape.operations):
+        return [tape], _null
+    ops = [op for op in tape.operations if not isinstance(op, qml.Snapshot)]
+    return [tape.copy(operations=ops)], _null
+
+
+@transform
 def diagonalize_remaining(tape: QuantumScript) -> tuple[list[QuantumScript], Any]:
     """Rotate any observable left non-diagonal (Hermitian, Projector, ...) into the Z basis.
 
@@ -70,8 +80,8 @@ def diagonalize_remaining(tape: QuantumScript) -> tuple[list[QuantumScript], Any
             measurements.append(mp)
             continue
         if not obs.has_diagonalizing_gates:
-            raise DeviceError(f"{NAME}: observable {obs.name} cannot be measured: PennyLane "
-                              "cannot diagonalize it")
+            raise DeviceError(f"{NAME}: observable {obs.name} is not supported: PennyLane "
+                              "cannot diagonalize it into the computational basis")
         if seen_wires & set(obs.wires):
             raise DeviceError(f"{NAME}: observables on shared wires {obs.wires.tolist()} "
                               "cannot be measured together; measure them in separate QNodes")
@@ -93,22 +103,43 @@ def _is_diagonal(obs: qml.operation.Operator) -> bool:
     return False
 
 
-def _analytic_measurement(mp: MeasurementProcess) -> bool:
-    return isinstance(mp, (ExpectationMP, VarianceMP, ProbabilityMP))
+@transform
+def validate_measurements(tape: QuantumScript) -> tuple[list[QuantumScript], Any]:
+    """Exact statistics from probabilities without shots; anything computed from samples with.
 
-
-def _sample_measurement(mp: MeasurementProcess) -> bool:
-    return isinstance(mp, (ExpectationMP, VarianceMP, ProbabilityMP, SampleMP, CountsMP))
+    IonQ returns probabilities, never amplitudes, so ``qml.state()``, density matrices and
+    other state-based measurements are refused (a state rebuilt from probabilities would drop
+    every phase).
+    """
+    for mp in tape.measurements:
+        if tape.shots:
+            if isinstance(mp, SampleMeasurement):
+                continue
+            raise DeviceError(
+                f"{NAME}: measurement {mp} is not accepted with finite shots: it needs the "
+                "quantum state, which IonQ does not return")
+        if isinstance(mp, (ExpectationMP, VarianceMP, ProbabilityMP)):
+            continue
+        if isinstance(mp, (SampleMP, CountsMP)) or (
+                isinstance(mp, SampleMeasurement) and not isinstance(mp, StateMeasurement)):
+            raise DeviceError(
+                f"{NAME}: {type(mp).__name__} needs shots; set them with "
+                "qml.set_shots(qnode, shots=1000)")
+        raise DeviceError(
+            f"{NAME}: measurement {type(mp).__name__} is not supported: IonQ returns "
+            "measurement probabilities, not amplitudes; use qml.probs(), qml.expval() or "
+            "qml.var()")
+    return [tape], _null
 
 
 def build_pipeline(wires: Any, options: JobOptions) -> CompilePipeline:
     """The preprocessing pipeline of an ``ionq.batch`` device."""
     program = CompilePipeline()
+    program.add_transform(drop_snapshots)
     program.add_transform(validate_device_wires, wires=wires, name=NAME)
     program.add_transform(validate_shots, options=options)
     program.add_transform(qml.defer_measurements, allow_postselect=False)
-    program.add_transform(validate_measurements, analytic_measurements=_analytic_measurement,
-                          sample_measurements=_sample_measurement, name=NAME)
+    program.add_transform(validate_measurements)
     program.add_transform(split_non_commuting)
     program.add_transform(diagonalize_measurements)
     program.add_transform(diagonalize_remaining)

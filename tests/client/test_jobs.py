@@ -1,0 +1,162 @@
+"""Job planning, bodies, and the submit/poll/fetch cycle against mocked HTTP."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import aiohttp
+import pytest
+from .mock_http import aioresponses
+
+from pennylane_ionq_batch.client import IonQClient, build_job, plan_chunks, run_jobs
+from pennylane_ionq_batch.config import ClientConfig, JobOptions
+from pennylane_ionq_batch.exceptions import (
+    AmbiguousSubmitError,
+    IonQBatchError,
+    JobCanceledError,
+    JobError,
+    JobFailedError,
+    JobTimeoutError,
+)
+from pennylane_ionq_batch.payload import SerializedCircuit
+
+from ..conftest import API, job_record
+
+
+def circ(gates: int = 1, qubits: int = 1, pad: int = 0) -> SerializedCircuit:
+    body = json.dumps({"qubits": qubits, "circuit": [{"gate": "x", "target": 0}] * gates,
+                       "pad": "x" * pad}).encode()
+    return SerializedCircuit(body, qubits, gates)
+
+
+def client() -> IonQClient:
+    return IonQClient(ClientConfig(api_url=API, api_key="k", poll_min=0.001,
+                                   backoff_base=0.001), rng=random.Random(0))
+
+
+class TestPlanChunks:
+    def test_one_chunk_when_within_limits(self) -> None:
+        assert plan_chunks([circ()] * 500) == [range(0, 500)]
+
+    def test_circuit_limit(self) -> None:
+        """6,000 circuits → 5,000 + 1,000."""
+        assert plan_chunks([circ()] * 6000) == [range(0, 5000), range(5000, 6000)]
+
+    def test_gate_limit(self) -> None:
+        chunks = plan_chunks([circ(gates=40_000)] * 8)
+        assert [len(c) for c in chunks] == [3, 3, 2]
+
+    def test_byte_limit(self) -> None:
+        chunks = plan_chunks([circ(pad=3_000_000)] * 5)
+        assert [len(c) for c in chunks] == [3, 2]
+
+    def test_oversized_circuit_is_an_error(self) -> None:
+        with pytest.raises(IonQBatchError, match="alone exceeds"):
+            plan_chunks([circ(gates=150_001)])
+
+
+class TestBuildJob:
+    def test_multi_circuit_body(self) -> None:
+        opts = JobOptions(backend="qpu.aria-1", metadata={"project": "vqe"},
+                          error_mitigation={"debiasing": False})
+        job = build_job(opts, [circ(qubits=2), circ(qubits=3)], shots=1000)
+        body = json.loads(job.body)
+        assert body["type"] == "ionq.multi-circuit.v1"
+        assert body["backend"] == "qpu.aria-1" and body["shots"] == 1000
+        assert body["input"]["gateset"] == "qis" and body["input"]["qubits"] == 3
+        assert len(body["input"]["circuits"]) == 2
+        assert body["name"] == job.name and job.name.startswith("ionq-batch-")
+        assert body["metadata"] == {"project": "vqe", "client_token": job.name, "circuits": "2"}
+        assert body["settings"] == {"error_mitigation": {"debiasing": False}}
+        assert job.multi and job.n_circuits == 2
+
+    def test_single_circuit_body_omits_null_shots(self) -> None:
+        """IonQ rejects "shots": null, so analytic jobs omit the key."""
+        job = build_job(JobOptions(noise_model=None), [circ(qubits=2)], shots=None)
+        body = json.loads(job.body)
+        assert body["type"] == "ionq.circuit.v1" and "shots" not in body
+        assert body["input"] == {"gateset": "qis", "qubits": 2,
+                                 "circuit": [{"gate": "x", "target": 0}]}
+
+    def test_names_are_unique(self) -> None:
+        assert len({build_job(JobOptions(), [circ()], shots=None).name for _ in range(50)}) == 50
+
+
+class TestRunJobs:
+    async def test_results_follow_child_job_ids_not_dict_order(self) -> None:
+        """The aggregate's keys come back shuffled; circuits still get their own results."""
+        job = build_job(JobOptions(), [circ(), circ(), circ()], shots=None)
+        with aioresponses() as m:
+            m.post(f"{API}/jobs", status=201, payload={"id": "p", "status": "submitted"})
+            m.get(f"{API}/jobs/p", payload=job_record("p", "ready",
+                                                      predicted_wait_time_ms=1))
+            m.get(f"{API}/jobs/p", payload=job_record("p", children=["a", "b", "c"]))
+            m.get(f"{API}/jobs/p/results/probabilities/aggregated",
+                  payload={"c": {"3": 1.0}, "a": {"1": 1.0}, "b": {"2": 1.0}})
+            async with client() as c:
+                out = await run_jobs(c, [job])
+        assert out.histograms == [{"1": 1.0}, {"2": 1.0}, {"3": 1.0}]
+        assert out.job_ids == ["p"] and out.stats.requests == 4
+
+    async def test_mismatched_children_is_an_error(self) -> None:
+        job = build_job(JobOptions(), [circ(), circ()], shots=None)
+        with aioresponses() as m:
+            m.post(f"{API}/jobs", status=201, payload={"id": "p"})
+            m.get(f"{API}/jobs/p", payload=job_record("p", children=["a", "b"]))
+            m.get(f"{API}/jobs/p/results/probabilities/aggregated", payload={"a": {"0": 1}})
+            async with client() as c:
+                with pytest.raises(JobError, match="do not match") as info:
+                    await run_jobs(c, [job])
+        assert info.value.job_id == "p"
+
+    @pytest.mark.parametrize("status, error, match", [
+        ("failed", JobFailedError, "p failed: TooManyGates: too big"),
+        ("canceled", JobCanceledError, "p was canceled"),
+        ("deleted", JobError, "unexpected status 'deleted'"),
+    ])
+    async def test_terminal_states_raise(self, status: str, error: type, match: str) -> None:
+        job = build_job(JobOptions(), [circ()], shots=None)
+        with aioresponses() as m:
+            m.post(f"{API}/jobs", status=201, payload={"id": "p"})
+            m.get(f"{API}/jobs/p", payload=job_record(
+                "p", status, failure={"code": "TooManyGates", "message": "too big"}))
+            async with client() as c:
+                with pytest.raises(error, match=match) as info:
+                    await run_jobs(c, [job])
+        assert info.value.job_id == "p"
+
+    async def test_failure_in_legacy_error_field(self) -> None:
+        """Clients in the wild read failure.error; it is understood too."""
+        job = build_job(JobOptions(), [circ()], shots=None)
+        with aioresponses() as m:
+            m.post(f"{API}/jobs", status=201, payload={"id": "p"})
+            m.get(f"{API}/jobs/p", payload=job_record("p", "failed",
+                                                      failure={"error": "SimulationError"}))
+            async with client() as c:
+                with pytest.raises(JobFailedError, match="SimulationError"):
+                    await run_jobs(c, [job])
+
+    async def test_timeout_cancels_the_remote_job(self) -> None:
+        job = build_job(JobOptions(), [circ()], shots=None)
+        with aioresponses() as m:
+            m.post(f"{API}/jobs", status=201, payload={"id": "p"})
+            m.get(f"{API}/jobs/p", repeat=True, payload=job_record(
+                "p", "ready", predicted_wait_time_ms=60_000))
+            m.put(f"{API}/jobs/p/status/cancel", payload={"id": "p", "status": "canceled"})
+            async with client() as c:
+                with pytest.raises(JobTimeoutError, match="canceled") as info:
+                    await run_jobs(c, [job], timeout=0.2)
+            assert len(m.requests[("PUT", aiohttp.client.URL(
+                f"{API}/jobs/p/status/cancel"))]) == 1
+        assert info.value.job_id == "p"
+
+    async def test_ambiguous_post_names_the_job_token(self) -> None:
+        job = build_job(JobOptions(job_name="mine"), [circ()], shots=None)
+        with aioresponses() as m:
+            m.post(f"{API}/jobs", status=503, payload={"message": "unavailable"})
+            async with client() as c:
+                with pytest.raises(AmbiguousSubmitError) as info:
+                    await run_jobs(c, [job])
+        assert info.value.job_name == job.name and job.name in str(info.value)
+        assert "not re-sent" in str(info.value)

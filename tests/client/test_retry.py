@@ -1,0 +1,91 @@
+"""The retry and polling policy: pure functions."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from pennylane_ionq_batch.client.retry import (
+    MAX_RETRY_AFTER,
+    backoff_delay,
+    next_poll_delay,
+    parse_retry_after,
+    should_retry,
+)
+
+
+class TestShouldRetry:
+    @pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503, 504, 520, 529])
+    def test_get_retries_transient_statuses(self, status: int) -> None:
+        """GETs retry 408/409/429/5xx/52x."""
+        assert should_retry("GET", status)
+
+    @pytest.mark.parametrize("status", [400, 401, 403, 404, 413])
+    def test_client_errors_are_final(self, status: int) -> None:
+        """4xx other than 408/409/429 are never retried."""
+        assert not should_retry("GET", status)
+        assert not should_retry("POST", status)
+
+    @pytest.mark.parametrize("status", [500, 502, 503, 504, 409, 408])
+    def test_post_is_not_retried_when_the_job_may_exist(self, status: int) -> None:
+        """A POST answered with 5xx may have created the job: no blind retry."""
+        assert not should_retry("POST", status)
+
+    def test_post_429_is_retried(self) -> None:
+        """429 means the job was refused, so re-sending cannot duplicate it."""
+        assert should_retry("POST", 429)
+
+
+class TestRetryAfter:
+    def test_seconds(self) -> None:
+        assert parse_retry_after("2.5") == 2.5
+
+    def test_http_date(self) -> None:
+        now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+        assert parse_retry_after("Thu, 01 Jan 2026 00:00:07 GMT", now) == 7.0
+
+    @pytest.mark.parametrize("value", [None, "", "soon"])
+    def test_absent_or_garbage(self, value: str | None) -> None:
+        assert parse_retry_after(value) is None
+
+
+class TestBackoff:
+    def test_retry_after_wins_and_is_capped(self) -> None:
+        rng = random.Random(0)
+        assert backoff_delay(3, 1.5, rng, base=0.1, cap=1) == 1.5
+        assert backoff_delay(0, 10_000, rng, base=0.1, cap=1) == MAX_RETRY_AFTER
+
+    def test_full_jitter_within_capped_exponential(self) -> None:
+        rng = random.Random(0)
+        for attempt in range(10):
+            d = backoff_delay(attempt, None, rng, base=0.5, cap=8.0)
+            assert 0 <= d <= min(8.0, 0.5 * 2**attempt)
+
+    def test_jitter_spreads_delays(self) -> None:
+        rng = random.Random(1)
+        assert len({backoff_delay(4, None, rng, base=1, cap=30) for _ in range(20)}) == 20
+
+
+class TestPollDelay:
+    def test_follows_predicted_queue_and_execution(self) -> None:
+        job = {"status": "ready", "predicted_wait_time_ms": 3000,
+               "predicted_execution_duration_ms": 500}
+        assert next_poll_delay(job, 0, poll_min=0.05, poll_max=60) == pytest.approx(3.5)
+
+    def test_capped_by_poll_max(self) -> None:
+        job = {"status": "ready", "predicted_wait_time_ms": 86_400_000}
+        assert next_poll_delay(job, 0, poll_min=0.05, poll_max=10) == 10
+
+    def test_started_counts_from_start_time(self) -> None:
+        now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+        started = (now - timedelta(seconds=1)).isoformat().replace("+00:00", "Z")
+        job = {"status": "started", "started_at": started,
+               "predicted_execution_duration_ms": 3000}
+        assert next_poll_delay(job, 0, poll_min=0.05, poll_max=60, now=now) == pytest.approx(2.0)
+
+    def test_backoff_floor_grows_when_prediction_is_wrong(self) -> None:
+        job = {"status": "started"}
+        delays = [next_poll_delay(job, n, poll_min=0.1, poll_max=5) for n in range(12)]
+        assert delays[0] == 0.1 and delays == sorted(delays) and delays[-1] == 5

@@ -1,0 +1,47 @@
+"""Shared fixtures: a clean environment, emulators on loopback, IonQ response factories."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import pytest
+
+from pennylane_ionq_batch.emulator import EmulatorServer
+
+API = "https://api.ionq.co/v0.4"
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's IonQ key or URL."""
+    for var in ("IONQ_API_KEY", "IONQ_API_URL"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+async def emulator() -> Any:
+    """An emulator on the test's own event loop."""
+    async with EmulatorServer(seed=1) as server:
+        yield server
+
+
+@pytest.fixture
+def threaded_emulator() -> Iterator[EmulatorServer]:
+    """An emulator on its own thread, for device tests (the device runs its own loop)."""
+    server = EmulatorServer(seed=1).start_in_thread()
+    yield server
+    server.stop_thread()
+
+
+def job_record(job_id: str, status: str = "completed", *, children: list[str] | None = None,
+               failure: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:
+    """A ``GET /jobs/{id}`` body as IonQ sends it."""
+    multi = children is not None
+    results = None
+    if status == "completed":
+        suffix = "/aggregated" if multi else ""
+        results = {"probabilities": {"url": f"/v0.4/jobs/{job_id}/results/probabilities{suffix}"}}
+    return {"id": job_id, "status": status, "type": "ionq.multi-circuit.v1" if multi
+            else "ionq.circuit.v1", "backend": "simulator", "failure": failure,
+            "results": results, "child_job_ids": children, "predicted_wait_time_ms": 0,
+            "predicted_execution_duration_ms": 0, "started_at": None, **extra}
