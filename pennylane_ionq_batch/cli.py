@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 from .emulator import EmulatorServer, latency_preset, parse_faults
 from .emulator.models import LATENCY_PRESETS

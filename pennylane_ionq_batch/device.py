@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 import weakref
 from collections import defaultdict
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
-import pennylane as qml
 from pennylane.devices import Device, ExecutionConfig
 from pennylane.devices.modifiers import single_tape_support
 from pennylane.tape import QuantumScript
@@ -144,7 +144,8 @@ class IonQBatchDevice(Device):
     def execute(self, circuits: Sequence[QuantumScript],
                 execution_config: ExecutionConfig | None = None) -> tuple[Any, ...]:
         wire_orders = [self._wire_order(t) for t in circuits]
-        serialized = [serialize_circuit(t.operations, w) for t, w in zip(circuits, wire_orders)]
+        serialized = [serialize_circuit(t.operations, w)
+                      for t, w in zip(circuits, wire_orders, strict=True)]
         # The ideal simulator returns exact probabilities whatever the shots, so one job serves
         # tapes with any shots; measuring backends take one shot count per job.
         groups: dict[int | None, list[int]] = defaultdict(list)
@@ -164,7 +165,7 @@ class IonQBatchDevice(Device):
         finally:
             self._track(circuits, outcome)
         results: list[Any] = [None] * len(circuits)
-        for i, hist in zip(order, outcome.histograms):
+        for i, hist in zip(order, outcome.histograms, strict=True):
             probs = histogram_to_probs(hist, serialized[i].qubits)
             if not wire_orders[i]:  # no wires: one idle qubit was sent; nothing to marginalise
                 probs = probs[:1] / probs[:1].sum()

@@ -8,10 +8,10 @@
     ├── CompilationError (also ValueError)     an operation that cannot be sent to IonQ
     ├── APIError                               IonQ answered with an error status
     │   └── RetriableAPIError                  429 / 5xx that ran out of retries
-    ├── TransportError (also ConnectionError)  no usable answer arrived (timeout, dropped connection)
+    ├── TransportError (also ConnectionError)  no usable answer (timeout, dropped connection)
     │   └── AmbiguousSubmitError               POST /jobs may or may not have created the job
     └── JobError                               a job did not complete
-        ├── JobFailedError                     IonQ reported ``failed`` (carries its code and message)
+        ├── JobFailedError                     IonQ reported ``failed`` (with its code, message)
         ├── JobCanceledError                   the job was canceled
         └── JobTimeoutError (also TimeoutError) the deadline passed; remote jobs were canceled
 

@@ -7,7 +7,8 @@ place that converts.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from pennylane.measurements import MeasurementProcess, Shots

@@ -6,11 +6,13 @@ aiohttp exceptions are translated into this package's error tree here and nowher
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -115,8 +117,11 @@ class IonQClient:
                 if attempt:
                     stats.retries += 1
             try:
+                # aiohttp writes bodies over 1 MiB given as bytes in one blocking call; a
+                # file-like object is streamed (multi-circuit jobs reach 10 MB).
+                data = io.BytesIO(body) if body is not None and len(body) > 2**20 else body
                 async with self._get_session().request(
-                    method, url, data=body, params=params, headers=headers
+                    method, url, data=data, params=params, headers=headers
                 ) as resp:
                     text = await resp.text()
                     if resp.status < 400:
@@ -132,7 +137,7 @@ class IonQClient:
                          delay)
                 await asyncio.sleep(delay)
                 continue
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientError) as exc:
                 kind = type(exc).__name__
                 if method == "POST" or last:
                     raise MaybeSentError(
@@ -148,7 +153,7 @@ class IonQClient:
                 raise RetriableAPIError(
                     error.status, f"{error.api_message} (gave up after "
                     f"{self.config.max_retries} retries)", error_type=error.error_type,
-                    method=method, path=path)
+                    method=method, path=path, retry_after=error.retry_after)
             delay = backoff_delay(attempt, error.retry_after, self._rng,
                                   base=self.config.backoff_base, cap=self.config.backoff_cap)
             log.info("ionq.batch: %s %s: HTTP %d, retrying in %.2f s", method, path,

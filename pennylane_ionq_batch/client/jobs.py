@@ -11,11 +11,11 @@ import asyncio
 import json
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from ..config import MAX_BODY_BYTES, MAX_CIRCUITS_PER_JOB, MAX_GATES_PER_JOB, JobOptions
-from ..payload import SerializedCircuit
 from ..exceptions import (
     AmbiguousSubmitError,
     APIError,
@@ -25,6 +25,7 @@ from ..exceptions import (
     JobFailedError,
     JobTimeoutError,
 )
+from ..payload import SerializedCircuit
 from .http import IonQClient, MaybeSentError, RequestStats
 from .retry import next_poll_delay
 

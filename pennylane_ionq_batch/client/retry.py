@@ -1,4 +1,4 @@
-"""Retry and polling policy as pure functions (no I/O, randomness injected), so they are unit-tested.
+"""Retry and polling policy as pure functions (no I/O, injected randomness), unit-tested.
 
 Which answers are retried (reference §9): GET/PUT/DELETE on 408, 409 (Cloudflare), 429, 5xx and
 520–529, and on connection errors. ``POST /jobs`` is not idempotent: it is retried only on 429
@@ -8,9 +8,10 @@ Which answers are retried (reference §9): GET/PUT/DELETE on 408, 409 (Cloudflar
 from __future__ import annotations
 
 import random
-from datetime import datetime, timezone
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Mapping
+from typing import Any
 
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, *range(520, 530)})
 MAX_RETRY_AFTER = 120.0
@@ -35,7 +36,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return max(0.0, (when - now).total_seconds())
 
 
@@ -80,6 +81,6 @@ def next_poll_delay(
     and never slower than ``poll_max`` (so a finished job is noticed).
     """
     floor = poll_min * 1.5**polls
-    guess = _remaining_seconds(job, now or datetime.now(timezone.utc))
+    guess = _remaining_seconds(job, now or datetime.now(UTC))
     delay = max(floor, guess if guess is not None else 0.0)
     return min(max(delay, poll_min), poll_max)

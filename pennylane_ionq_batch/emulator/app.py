@@ -10,8 +10,9 @@ import asyncio
 import json
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import numpy as np
 from aiohttp import web
@@ -34,12 +35,12 @@ class RequestLog:
     jobs_created: int = 0
     circuits_created: int = 0
     faults: Counter[str] = field(default_factory=Counter)
-    post_times: list[float] = field(default_factory=list)  # monotonic arrival of each job POST
+    sequence: list[str] = field(default_factory=list)  # "METHOD route" in arrival order
 
     def as_dict(self) -> dict[str, Any]:
         return {"requests": dict(self.requests), "total_requests": sum(self.requests.values()),
                 "jobs_created": self.jobs_created, "circuits_created": self.circuits_created,
-                "faults": dict(self.faults), "post_times": list(self.post_times)}
+                "faults": dict(self.faults), "sequence": list(self.sequence)}
 
     def count(self, method: str, route: str) -> int:
         return self.requests[f"{method} {route}"]
@@ -83,6 +84,7 @@ async def emulate(request: web.Request, handler: Handler) -> web.StreamResponse:
     st = request.app[STATE]
     route = _route_name(request)
     st.log.requests[f"{request.method} {route}"] += 1
+    st.log.sequence.append(f"{request.method} {route}")
     if st.latency.per_request:
         await asyncio.sleep(st.latency.per_request * st.latency.time_scale)
     if route.startswith("/_emulator"):
@@ -138,7 +140,6 @@ async def create_job(request: web.Request) -> web.Response:
         job.forced_status = "canceled"
     st.log.jobs_created += 1
     st.log.circuits_created += len(parsed.circuits)
-    st.log.post_times.append(time.monotonic())
     seed = int(st.rng.integers(2**31))
     task = asyncio.create_task(asyncio.to_thread(st.store.simulate, job, seed))
     st.background.add(task)
@@ -264,7 +265,7 @@ async def aggregated(request: web.Request) -> web.Response:
     if not job.child_ids:
         return error(400, "Bad Request", f"job {job.id} is not a multi-circuit job")
     results = st.store.root(job).results or []
-    return web.json_response(dict(zip(job.child_ids, results)))
+    return web.json_response(dict(zip(job.child_ids, results, strict=True)))
 
 
 async def artifact(request: web.Request) -> web.Response:

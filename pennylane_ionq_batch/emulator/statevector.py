@@ -8,8 +8,9 @@ two-qubit native gate's first target is the most significant factor of its matri
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import reduce
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -75,7 +76,7 @@ def pauli_string_matrix(term: str) -> np.ndarray:
 def pauliexp(terms: Sequence[str], coefficients: Sequence[float], time: float) -> np.ndarray:
     """exp(−i·time·Σ c_j P_j) on the targets, first target most significant."""
     # Reverse each little-endian term so that targets[0] is the most significant factor.
-    h = sum(c * pauli_string_matrix(t[::-1]) for t, c in zip(terms, coefficients))
+    h = sum(c * pauli_string_matrix(t[::-1]) for t, c in zip(terms, coefficients, strict=True))
     w, v = np.linalg.eigh(h)
     return (v * np.exp(-1j * time * w)) @ v.conj().T
 
@@ -111,7 +112,7 @@ def gate_unitary(gate: Gate) -> tuple[np.ndarray, list[int], list[int]]:
 
 def apply(state: np.ndarray, u: np.ndarray, targets: Sequence[int],
           controls: Sequence[int] = ()) -> np.ndarray:
-    """Apply ``u`` (first target most significant) to a batched state, controlled on ``controls``."""
+    """Apply ``u`` (first target most significant) to a batched state, under ``controls``."""
     if controls:
         index: list[Any] = [slice(None)] * state.ndim
         for c in controls:
@@ -189,7 +190,7 @@ def sample_noisy(
     counts = np.zeros(probs.shape[1], dtype=np.int64)
     per = np.full(trajectories, shots // trajectories)
     per[: shots % trajectories] += 1
-    for p, n in zip(probs, per):
+    for p, n in zip(probs, per, strict=True):
         if n:
             counts += rng.multinomial(n, p / p.sum())
     return counts

@@ -18,6 +18,8 @@ QIS_ROT = {"rx", "ry", "rz"}
 QIS_2Q_ROT = {"xx", "yy", "zz"}
 QIS_GATES = QIS_1Q | QIS_ROT | QIS_2Q_ROT | {"cnot", "swap", "pauliexp"}
 NATIVE_GATES = {"gpi", "gpi2", "ms", "zz"}
+NATIVE_FIELDS = {"gpi": {"gate", "target", "phase"}, "gpi2": {"gate", "target", "phase"},
+                 "ms": {"gate", "targets", "phases", "angle"}, "zz": {"gate", "targets", "angle"}}
 
 
 class PayloadError(ValueError):
@@ -76,7 +78,7 @@ def _check_gate(gate: Any, gateset: str, where: str) -> list[int]:
         raise PayloadError(f"{where}: unsupported gate {name!r} for gateset {gateset!r}", ["gate"])
     fields = {"gate", "target", "targets", "control", "controls", "rotation"}
     if gateset == "native":
-        fields = {"gate", "target", "targets", "phase", "phases", "angle"}
+        fields = NATIVE_FIELDS[name]
     elif name == "pauliexp":
         fields |= {"terms", "coefficients", "time"}
     extra = set(gate) - fields

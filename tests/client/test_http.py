@@ -7,13 +7,13 @@ import random
 
 import aiohttp
 import pytest
-from .mock_http import aioresponses
 
 from pennylane_ionq_batch.client.http import IonQClient, MaybeSentError, RequestStats
 from pennylane_ionq_batch.config import ClientConfig
 from pennylane_ionq_batch.exceptions import APIError, RetriableAPIError, TransportError
 
 from ..conftest import API
+from .mock_http import aioresponses
 
 KEY = "sk-test-0123456789"
 

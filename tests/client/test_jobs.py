@@ -7,7 +7,6 @@ import random
 
 import aiohttp
 import pytest
-from .mock_http import aioresponses
 
 from pennylane_ionq_batch.client import IonQClient, build_job, plan_chunks, run_jobs
 from pennylane_ionq_batch.config import ClientConfig, JobOptions
@@ -22,6 +21,7 @@ from pennylane_ionq_batch.exceptions import (
 from pennylane_ionq_batch.payload import SerializedCircuit
 
 from ..conftest import API, job_record
+from .mock_http import aioresponses
 
 
 def circ(gates: int = 1, qubits: int = 1, pad: int = 0) -> SerializedCircuit:
@@ -37,11 +37,11 @@ def client() -> IonQClient:
 
 class TestPlanChunks:
     def test_one_chunk_when_within_limits(self) -> None:
-        assert plan_chunks([circ()] * 500) == [range(0, 500)]
+        assert plan_chunks([circ()] * 500) == [range(500)]
 
     def test_circuit_limit(self) -> None:
         """6,000 circuits → 5,000 + 1,000."""
-        assert plan_chunks([circ()] * 6000) == [range(0, 5000), range(5000, 6000)]
+        assert plan_chunks([circ()] * 6000) == [range(5000), range(5000, 6000)]
 
     def test_gate_limit(self) -> None:
         chunks = plan_chunks([circ(gates=40_000)] * 8)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -43,7 +43,7 @@ class TestRetryAfter:
         assert parse_retry_after("2.5") == 2.5
 
     def test_http_date(self) -> None:
-        now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+        now = datetime(2026, 1, 1, tzinfo=UTC)
         assert parse_retry_after("Thu, 01 Jan 2026 00:00:07 GMT", now) == 7.0
 
     @pytest.mark.parametrize("value", [None, "", "soon"])
@@ -79,7 +79,7 @@ class TestPollDelay:
         assert next_poll_delay(job, 0, poll_min=0.05, poll_max=10) == 10
 
     def test_started_counts_from_start_time(self) -> None:
-        now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+        now = datetime(2026, 1, 1, tzinfo=UTC)
         started = (now - timedelta(seconds=1)).isoformat().replace("+00:00", "Z")
         job = {"status": "started", "started_at": started,
                "predicted_execution_duration_ms": 3000}

@@ -1,0 +1,202 @@
+"""The emulator as a server: routes, auth, validation, lifecycle, faults (real client, loopback)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import aiohttp
+import pytest
+
+from pennylane_ionq_batch.client import IonQClient
+from pennylane_ionq_batch.config import ClientConfig
+from pennylane_ionq_batch.emulator import EmulatorServer, FaultModel, LatencyModel, parse_faults
+from pennylane_ionq_batch.exceptions import APIError
+
+BELL = [{"gate": "h", "target": 0}, {"gate": "cnot", "control": 0, "target": 1}]
+
+
+def payload(**kw: Any) -> bytes:
+    body: dict[str, Any] = {"type": "ionq.multi-circuit.v1", "backend": "simulator",
+                            "input": {"gateset": "qis", "circuits": [
+                                {"qubits": 2, "circuit": BELL},
+                                {"qubits": 2, "circuit": [{"gate": "x", "target": 1}]}]}}
+    body.update(kw)
+    return json.dumps(body).encode()
+
+
+def client_for(server: EmulatorServer, key: str = "k") -> IonQClient:
+    return IonQClient(ClientConfig(api_url=server.url, api_key=key, max_retries=0))
+
+
+async def wait_done(client: IonQClient, job_id: str) -> dict[str, Any]:
+    for _ in range(500):
+        rec = await client.request("GET", f"/jobs/{job_id}")
+        if rec["status"] in ("completed", "failed", "canceled"):
+            return rec
+        await asyncio.sleep(0.01)
+    raise AssertionError("job never finished")
+
+
+class TestJobs:
+    async def test_multi_circuit_job_lifecycle_and_results(self, emulator: EmulatorServer) -> None:
+        async with client_for(emulator) as c:
+            created = await c.request("POST", "/jobs", body=payload(name="t1"))
+            assert created["status"] == "submitted" and created["session_id"] is None
+            rec = await wait_done(c, created["id"])
+            assert rec["status"] == "completed" and rec["name"] == "t1"
+            assert len(rec["child_job_ids"]) == 2
+            for key in ("submitter_id", "parent_job_id", "predicted_wait_time_ms", "stats",
+                        "results", "failure", "settings", "execution_duration_ms"):
+                assert key in rec
+            agg = await c.request("GET", rec["results"]["probabilities"]["url"])
+            assert list(agg) == rec["child_job_ids"]
+            first, second = (agg[i] for i in rec["child_job_ids"])
+            assert first == pytest.approx({"0": 0.5, "3": 0.5})
+            assert second == {"2": 1.0}  # X on qubit 1 → bit 2^1
+            child = await c.request("GET", f"/jobs/{rec['child_job_ids'][1]}")
+            assert child["parent_job_id"] == created["id"]
+            assert await c.request(
+                "GET", f"/jobs/{child['id']}/results/probabilities") == {"2": 1.0}
+
+    async def test_results_are_404_until_completed(self) -> None:
+        latency = LatencyModel(queue_per_job=30)
+        async with EmulatorServer(latency=latency) as server, client_for(server) as c:
+            job = await c.request("POST", "/jobs", body=payload())
+            rec = await c.request("GET", f"/jobs/{job['id']}")
+            assert rec["status"] == "ready" and rec["predicted_wait_time_ms"] > 29_000
+            with pytest.raises(APIError) as info:
+                await c.request("GET", f"/jobs/{job['id']}/results/probabilities/aggregated")
+            assert info.value.status == 404 and "ready" in info.value.api_message
+            await c.request("PUT", f"/jobs/{job['id']}/status/cancel")
+            assert (await c.request("GET", f"/jobs/{job['id']}"))["status"] == "canceled"
+
+    async def test_list_newest_first_with_filters_and_delete(self, emulator: EmulatorServer
+                                                             ) -> None:
+        async with client_for(emulator) as c:
+            ids = [(await c.request("POST", "/jobs", body=payload(name=f"n{i}")))["id"]
+                   for i in range(3)]
+            page = await c.request("GET", "/jobs", params={"limit": "2"})
+            assert [j["id"] for j in page["jobs"]] == ids[::-1][:2] and page["next"] == "2"
+            rest = await c.request("GET", "/jobs", params={"limit": "2", "next": "2"})
+            assert [j["id"] for j in rest["jobs"]] == [ids[0]] and rest["next"] is None
+            assert (await c.request("DELETE", f"/jobs/{ids[0]}"))["status"] == "deleted"
+            with pytest.raises(APIError) as info:
+                await c.request("GET", f"/jobs/{ids[0]}")
+            assert info.value.status == 404
+
+    async def test_noisy_backend_samples_shots(self, emulator: EmulatorServer) -> None:
+        async with client_for(emulator) as c:
+            job = await c.request("POST", "/jobs", body=payload(backend="qpu.aria-1",
+                                                                shots=1000))
+            rec = await wait_done(c, job["id"])
+            agg = await c.request("GET", rec["results"]["probabilities"]["url"])
+            bell = agg[rec["child_job_ids"][0]]
+            assert all(abs(p * 1000 - round(p * 1000)) < 1e-9 for p in bell.values())
+            assert bell.get("0", 0) + bell.get("3", 0) > 0.9
+
+
+class TestValidation:
+    @pytest.mark.parametrize("change, message", [
+        ({"type": "ionq.batch"}, "'type' must be"),
+        ({"backend": "qpu.nope"}, "unknown backend"),
+        ({"shots": 0}, "'shots' must be"),
+        ({"input": {"gateset": "qis", "circuit": BELL, "circuits": []}}, "cannot both be sent"),
+        ({"input": {"gateset": "qis", "circuits": [{"circuit": [{"gate": "foo",
+                                                                  "target": 0}]}]}},
+         "unsupported gate 'foo'"),
+        ({"input": {"gateset": "native", "circuits": [{"circuit": [
+            {"gate": "ms", "targets": [0, 1], "phases": [0, 0], "angle": 0.785}]}]}},
+         "outside \\[0.0, 0.25\\]"),
+        ({"input": {"gateset": "native", "circuits": [{"circuit": [
+            {"gate": "zz", "targets": [0, 1], "phase": 0.25}]}]}}, "unknown field"),
+        ({"input": {"gateset": "qis", "circuits": [{"circuit": [{"gate": "x", "target": 29}]}]}},
+         "NotEnoughQubits"),
+        ({"input": {"gateset": "qis", "circuits": [{"circuit": []}] * 5001}}, "too many"),
+        ({"input": {"gateset": "qis", "circuits": [{"circuit": [
+            {"gate": "x", "target": 0}] * 50_001}] * 3}}, "TooManyGates"),
+        ({"noise": {"model": "aria-1"}, "backend": "qpu.aria-1"}, "only accepted by the sim"),
+    ])
+    async def test_bad_payloads_get_400(self, emulator: EmulatorServer, change: dict,
+                                        message: str) -> None:
+        async with client_for(emulator) as c:
+            with pytest.raises(APIError, match=message) as info:
+                await c.request("POST", "/jobs", body=payload(**change))
+        assert info.value.status == 400 and info.value.error_type == "Bad Request"
+        assert emulator.log.jobs_created == 0
+
+    async def test_oversized_body_is_413(self, emulator: EmulatorServer) -> None:
+        async with client_for(emulator) as c:
+            with pytest.raises(APIError) as info:
+                await c.request("POST", "/jobs", body=b" " * 10_000_001)
+        assert info.value.status == 413
+
+    async def test_malformed_json_is_400(self, emulator: EmulatorServer) -> None:
+        async with client_for(emulator) as c:
+            with pytest.raises(APIError, match="not valid JSON"):
+                await c.request("POST", "/jobs", body=b"{nope")
+
+
+class TestAuthAndBackends:
+    async def test_key_required_except_on_backends(self) -> None:
+        async with EmulatorServer(api_key="secret") as server:
+            async with aiohttp.ClientSession() as s:
+                async with s.get(f"{server.url}/jobs") as r:
+                    assert r.status == 401
+                    assert (await r.json())["error"] == "Unauthorized Error"
+                async with s.get(f"{server.url}/backends") as r:
+                    backends = {b["backend"]: b for b in await r.json()}
+            assert backends["qpu.forte-1"]["supported_native_gates"] == ["gpi", "gpi2", "zz"]
+            assert backends["qpu.aria-1"]["qubits"] == 25
+            async with client_for(server, key="wrong") as c:
+                with pytest.raises(APIError) as info:
+                    await c.request("GET", "/jobs")
+            assert info.value.status == 401
+            async with client_for(server, key="secret") as c:
+                assert (await c.request("GET", "/jobs"))["jobs"] == []
+
+    async def test_binds_loopback_by_default(self, emulator: EmulatorServer) -> None:
+        assert emulator.url.startswith("http://127.0.0.1:")
+
+
+class TestFaultsAndLatency:
+    def test_parse_faults(self) -> None:
+        model = parse_faults("429=0.1, drop-after-create=0.05")
+        assert model.rates == {"429": 0.1, "drop-after-create": 0.05}
+        with pytest.raises(ValueError, match="unknown fault"):
+            parse_faults("teapot=1")
+        with pytest.raises(ValueError, match="within"):
+            parse_faults("500=2")
+
+    async def test_429_carries_retry_after_and_creates_no_job(self) -> None:
+        async with EmulatorServer(faults=FaultModel(rates={"429": 1.0})) as server:
+            async with client_for(server) as c:
+                with pytest.raises(APIError) as info:
+                    await c.request("POST", "/jobs", body=payload())
+            assert info.value.status == 429 and info.value.retry_after == 0.05
+            assert server.log.jobs_created == 0 and server.log.faults["429"] == 1
+
+    async def test_drop_after_create_creates_the_job(self) -> None:
+        async with EmulatorServer(faults=FaultModel(rates={"drop-after-create": 1.0})) as srv:
+            async with aiohttp.ClientSession() as s:
+                with pytest.raises(aiohttp.ClientError):
+                    await s.post(f"{srv.url}/jobs", data=payload(),
+                                 headers={"Authorization": "apiKey k"})
+            assert srv.log.jobs_created == 1
+
+    async def test_failed_job_fault(self) -> None:
+        async with EmulatorServer(faults=FaultModel(rates={"fail": 1.0})) as server, \
+                client_for(server) as c:
+            job = await c.request("POST", "/jobs", body=payload())
+            rec = await wait_done(c, job["id"])
+            assert rec["status"] == "failed" and rec["failure"]["code"] == "SimulationError"
+
+    async def test_latency_model_charges_queue_and_execution(self) -> None:
+        model = LatencyModel(queue_per_job=1.3, per_circuit=0.25, time_scale=0.1)
+        assert model.job_seconds(circuits=4, gates=10) == pytest.approx((0.13, 0.1))
+        async with EmulatorServer(latency=model) as server, client_for(server) as c:
+            job = await c.request("POST", "/jobs", body=payload())
+            rec = await c.request("GET", f"/jobs/{job['id']}")
+            assert rec["predicted_execution_duration_ms"] == 50  # 2 circuits × 0.025 s
+            assert (await wait_done(c, job["id"]))["status"] == "completed"
