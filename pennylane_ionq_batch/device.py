@@ -167,8 +167,6 @@ class IonQBatchDevice(Device):
         results: list[Any] = [None] * len(circuits)
         for i, hist in zip(order, outcome.histograms, strict=True):
             probs = histogram_to_probs(hist, serialized[i].qubits)
-            if not wire_orders[i]:  # no wires: one idle qubit was sent; nothing to marginalise
-                probs = probs[:1] / probs[:1].sum()
             results[i] = tape_results(circuits[i], probs, wire_orders[i], self._rng,
                                       exact=not self.options.noisy)
         return tuple(results)

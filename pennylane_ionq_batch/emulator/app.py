@@ -233,38 +233,33 @@ async def bulk_delete(request: web.Request) -> web.Response:
     return web.json_response({"ids": ids, "status": "deleted"})
 
 
-def _completed(request: web.Request, job: Any) -> web.Response | None:
-    st = request.app[STATE]
-    status = st.store.status(job, time.time())
+def _completed_job(request: web.Request) -> tuple[Any, web.Response | None]:
+    """The job named in the URL if it has completed, else IonQ's 404."""
+    job, err = _job_or_404(request)
+    if err:
+        return None, err
+    status = request.app[STATE].store.status(job, time.time())
     if status != "completed":
-        return error(404, "Not Found Error", f"job {job.id} has no results: it is {status}")
-    return None
+        return None, error(404, "Not Found Error", f"job {job.id} has no results: it is {status}")
+    return job, None
 
 
 async def probabilities(request: web.Request) -> web.Response:
-    job, err = _job_or_404(request)
+    job, err = _completed_job(request)
     if err:
         return err
-    err = _completed(request, job)
-    if err:
-        return err
-    st = request.app[STATE]
     if job.child_ids:
         return await aggregated(request)
-    return web.json_response(st.store.results_of(job))
+    return web.json_response(request.app[STATE].store.results_of(job))
 
 
 async def aggregated(request: web.Request) -> web.Response:
-    job, err = _job_or_404(request)
+    job, err = _completed_job(request)
     if err:
         return err
-    err = _completed(request, job)
-    if err:
-        return err
-    st = request.app[STATE]
     if not job.child_ids:
         return error(400, "Bad Request", f"job {job.id} is not a multi-circuit job")
-    results = st.store.root(job).results or []
+    results = request.app[STATE].store.root(job).results or []
     return web.json_response(dict(zip(job.child_ids, results, strict=True)))
 
 

@@ -76,8 +76,8 @@ class EmulatedJob:
             return root.forced_status
         if now < root.created + root.queue_s:
             return "ready"
-        if root.results is None and root.failure is None or now < root.created + root.queue_s \
-                + root.exec_s:
+        simulating = root.results is None and root.failure is None
+        if simulating or now < root.created + root.queue_s + root.exec_s:
             return "started"
         if root.failure is not None or root.fail_on_completion is not None:
             return "failed"
