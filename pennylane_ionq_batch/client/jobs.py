@@ -109,10 +109,8 @@ def build_job(
     if multi:
         inner = b'{"gateset":%s,"qubits":%d,"circuits":[%s]}' % (
             gateset, qubits, b",".join(c.body for c in circuits))
-    else:  # a single circuit object carries "circuit"; lift it into input
-        obj = json.loads(circuits[0].body)
-        inner = json.dumps({"gateset": options.gateset, "qubits": obj["qubits"],
-                            "circuit": obj["circuit"]}, separators=(",", ":")).encode()
+    else:  # a circuit object {"qubits":..,"circuit":[..]} is already input's shape
+        inner = b'{"gateset":%s,%s' % (gateset, circuits[0].body.lstrip()[1:])
     body = prefix + b',"input":' + inner + b"}"
     return JobRequest(body=body, name=name, n_circuits=len(circuits), multi=multi)
 

@@ -25,8 +25,10 @@ from .mock_http import aioresponses
 
 
 def circ(gates: int = 1, qubits: int = 1, pad: int = 0) -> SerializedCircuit:
-    body = json.dumps({"qubits": qubits, "circuit": [{"gate": "x", "target": 0}] * gates,
-                       "pad": "x" * pad}).encode()
+    obj: dict = {"qubits": qubits, "circuit": [{"gate": "x", "target": 0}] * gates}
+    if pad:
+        obj["pad"] = "x" * pad
+    body = json.dumps(obj).encode()
     return SerializedCircuit(body, qubits, gates)
 
 
