@@ -258,3 +258,30 @@ def test_impersonated_qpu_needs_shots_and_samples() -> None:
     assert dev.options.backend == "qpu.forte-1" and dev.backend.native_2q == "zz"
     qnode = qml.set_shots(qml.QNode(lambda: (qml.X(1), qml.expval(qml.PauliZ(1)))[1], dev), 500)
     assert qnode() < -0.9
+
+
+class TestMeasurementEdges:
+    def test_sample_without_shots_says_how_to_set_them(self, threaded_emulator: EmulatorServer
+                                                       ) -> None:
+        qnode = qml.QNode(lambda: qml.sample(wires=0), device(threaded_emulator, wires=1))
+        with pytest.raises(DeviceError, match="SampleMP needs shots.*set_shots"):
+            qnode()
+        assert sum(threaded_emulator.log.requests.values()) == 0
+
+    def test_snapshots_are_ignored_not_fatal(self, threaded_emulator: EmulatorServer) -> None:
+        def circuit():
+            qml.X(0)
+            qml.Snapshot()
+            return qml.expval(qml.PauliZ(0))
+
+        assert qml.QNode(circuit, device(threaded_emulator, wires=1))() == pytest.approx(-1)
+
+    def test_projector_matches_default_qubit(self, threaded_emulator: EmulatorServer) -> None:
+        def circuit():
+            qml.RY(0.9, 0)
+            qml.CNOT([0, 1])
+            return qml.expval(qml.Projector([1, 1], wires=[0, 1]))
+
+        ours = qml.QNode(circuit, device(threaded_emulator, wires=2))()
+        ref = qml.QNode(circuit, qml.device("default.qubit", wires=2))()
+        assert ours == pytest.approx(ref, abs=1e-10)
