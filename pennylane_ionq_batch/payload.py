@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -16,3 +19,8 @@ class SerializedCircuit:
     body: bytes
     qubits: int
     gates: int
+
+    @classmethod
+    def from_gates(cls, gates: Sequence[dict[str, Any]], qubits: int) -> SerializedCircuit:
+        body = json.dumps({"qubits": qubits, "circuit": gates}, separators=(",", ":")).encode()
+        return cls(body=body, qubits=qubits, gates=len(gates))

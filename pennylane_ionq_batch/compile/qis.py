@@ -6,7 +6,6 @@ of the circuit's wire order.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -82,6 +81,4 @@ def serialize_circuit(ops: Sequence[Operator], wire_order: Sequence[Any]) -> Ser
     """A circuit's JSON object over ``len(wire_order)`` qubits (at least one)."""
     index = {w: i for i, w in enumerate(wire_order)}
     gates = [g for op in ops for g in op_to_gates(op, index.__getitem__)]
-    qubits = max(1, len(wire_order))
-    body = json.dumps({"qubits": qubits, "circuit": gates}, separators=(",", ":")).encode()
-    return SerializedCircuit(body=body, qubits=qubits, gates=len(gates))
+    return SerializedCircuit.from_gates(gates, max(1, len(wire_order)))
