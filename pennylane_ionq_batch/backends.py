@@ -6,6 +6,7 @@ answer takes precedence where a client has it; the emulator serves exactly this 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -21,7 +22,8 @@ class BackendSpec:
 
     @property
     def native_gates(self) -> tuple[str, ...]:
-        return ("gpi", "gpi2", self.native_2q)
+        """What ``GET /backends`` lists: a QPU takes one entangler, the simulator both."""
+        return ("gpi", "gpi2", self.native_2q) if self.is_qpu else ("gpi", "gpi2", "ms", "zz")
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,22 @@ NOISE_MODELS: dict[str, NoiseModel] = {
         NoiseModel("forte-1", 0.000267, 0.004949, 29),
     )
 }
+
+
+def entangler_for(spec: BackendSpec, noise_model: str | None,
+                  supported: Sequence[str] | None = None) -> str:
+    """The two-qubit native gate (``"ms"`` or ``"zz"``) circuits for this target should use.
+
+    The simulator follows its noise model's QPU family (Forte → ZZ, otherwise MS); a QPU
+    follows ``supported_native_gates`` from ``GET /backends`` when known, else this table.
+    """
+    if not spec.is_qpu:
+        return "zz" if noise_model and noise_model.startswith("forte") else "ms"
+    if supported:
+        for gate in (spec.native_2q, "ms", "zz"):
+            if gate in supported:
+                return gate
+    return spec.native_2q
 
 
 def lookup_backend(name: str) -> BackendSpec:

@@ -1,4 +1,5 @@
-"""The ``ionq-batch`` command: ``demo`` (evaluate and train on the emulator) and ``emulator``."""
+"""The ``ionq-batch`` command: ``demo`` (evaluate and train on the emulator), ``emulator``, and
+``bench`` (figures printed side by side with the alternatives)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ def _emulator(args: argparse.Namespace) -> int:
 
     async def serve() -> None:
         server = EmulatorServer(host=args.host, port=args.port, latency=latency, faults=faults,
-                                api_key=args.api_key, seed=args.seed)
+                                api_key=args.api_key, seed=args.seed,
+                                qpu_noise=not args.ideal_qpus)
         async with server:
             print(f"IonQ API emulator listening on {server.url}  (Ctrl-C to stop)", flush=True)
             print(f"  use: qml.device('ionq.batch', wires=N, api_url='{server.url}', "
@@ -71,6 +73,16 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_pulses(args: argparse.Namespace) -> int:
+    from .bench.pulses import pulse_table
+
+    print("Pulses per circuit: single-qubit pulses / entangling gates (MS on Aria, ZZ on Forte).")
+    print("generic = 3 pulses per single-qubit gate after transpiling to CNOTs (cirq-ionq, "
+          "qiskit-ionq).\n")
+    print(pulse_table().markdown())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ionq-batch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -90,7 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--faults", default="", help="e.g. 429=0.1,500=0.05,drop=0.05,fail=0.02")
     emu.add_argument("--seed", type=int, default=None)
     emu.add_argument("--api-key", default=None, help="require this key (default: any key)")
+    emu.add_argument("--ideal-qpus", action="store_true",
+                     help="impersonated QPUs sample shots without their noise model")
     emu.set_defaults(func=_emulator)
+
+    bench = sub.add_parser("bench", help="print benchmark figures").add_subparsers(
+        dest="benchmark", required=True)
+    bench.add_parser("pulses", help="native pulse counts against the generic scheme"
+                     ).set_defaults(func=_bench_pulses)
     return parser
 
 

@@ -128,7 +128,7 @@ class JobOptions:
     """
 
     backend: str = "simulator"
-    gateset: str = "qis"
+    gateset: str = "native"
     noise_model: str | None = None
     noise_seed: int | None = None
     error_mitigation: Mapping[str, bool] | None = None

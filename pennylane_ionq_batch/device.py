@@ -19,11 +19,12 @@ from pennylane.devices.modifiers import single_tape_support
 from pennylane.tape import QuantumScript
 from pennylane.wires import Wires
 
-from .backends import BackendSpec, lookup_backend
-from .client import IonQClient, JobOutcome, build_job, plan_chunks, run_jobs
-from .compile import serialize_circuit
+from .backends import BackendSpec, entangler_for, lookup_backend
+from .client import IonQClient, JobOutcome, build_job, fetch_backend, plan_chunks, run_jobs
+from .compile import serialize_circuit, serialize_native
 from .config import ClientConfig, JobOptions, resolve_api_key, resolve_api_url
-from .exceptions import ConfigurationError
+from .exceptions import APIError, ConfigurationError, TransportError
+from .payload import SerializedCircuit
 from .preprocess import build_pipeline
 from .results import histogram_to_probs, tape_results
 from .runtime import background_loop
@@ -64,7 +65,8 @@ class IonQBatchDevice(Device):
             impersonating that backend, e.g. ``"emulator:qpu.aria-1"``).
         api_key (str): IonQ API key; else ``IONQ_API_KEY``. Not needed for the emulator.
         api_url (str): API base URL; else ``IONQ_API_URL``; else ``https://api.ionq.co/v0.4``.
-        gateset (str): ``"qis"`` (IonQ compiles) — the only one in this release.
+        gateset (str): ``"native"`` (the default: this plugin compiles to GPI/GPI2 and MS or
+            ZZ, with virtual Z and fused single-qubit runs) or ``"qis"`` (IonQ's compiler does).
         noise_model (str): simulator noise model, e.g. ``"aria-1"`` or ``"forte-1"``.
         noise_seed (int): seed of the noisy simulation.
         error_mitigation (dict): e.g. ``{"debiasing": True}`` (QPUs, ≥ 500 shots).
@@ -72,6 +74,8 @@ class IonQBatchDevice(Device):
         metadata (dict[str, str]): metadata attached to every job.
         seed (int): seed of client-side sampling from exact probabilities.
         timeout (float): seconds one ``execute()`` may wait; its jobs are canceled after.
+        emulator_noise (bool): with ``"emulator:<qpu>"``, sample with the QPU's published noise
+            model (the default) or, if False, without noise (shots are still sampled).
         client_options (dict): HTTP settings of :class:`~.config.ClientConfig`
             (timeouts, retries, polling bounds, pool size).
     """
@@ -82,17 +86,15 @@ class IonQBatchDevice(Device):
 
     def __init__(
         self, wires: Any = None, shots: Any = None, *, backend: str = "simulator",
-        api_key: str | None = None, api_url: str | None = None, gateset: str = "qis",
+        api_key: str | None = None, api_url: str | None = None, gateset: str = "native",
         noise_model: str | None = None, noise_seed: int | None = None,
         error_mitigation: Mapping[str, bool] | None = None, job_name: str = "ionq-batch",
         metadata: Mapping[str, str] | None = None, seed: int | None = None,
         timeout: float | None = None, client_options: Mapping[str, Any] | None = None,
+        emulator_noise: bool = True,
     ) -> None:
         super().__init__(wires=wires, shots=shots)
         remote_backend, emulated = _resolve_backend(backend)
-        if gateset != "qis":
-            raise ConfigurationError(
-                f'ionq.batch: gateset {gateset!r} is not available in this release; use "qis"')
         self.options = JobOptions(backend=remote_backend, gateset=gateset,
                                   noise_model=noise_model, noise_seed=noise_seed,
                                   error_mitigation=error_mitigation, job_name=job_name,
@@ -109,11 +111,17 @@ class IonQBatchDevice(Device):
         if extra:
             raise ConfigurationError(f"ionq.batch: unknown client_options {sorted(extra)}; "
                                      f"known: {list(_CLIENT_OPTIONS)}")
+        if emulator_noise not in (True, False):  # 0 and 1 pass: pl-device-test sends ints
+            raise ConfigurationError(f"ionq.batch: emulator_noise must be True or False, got "
+                                     f"{emulator_noise!r}")
+        if not emulator_noise and not emulated:
+            raise ConfigurationError("ionq.batch: emulator_noise=False applies to the emulator "
+                                     'only, e.g. backend="emulator:qpu.forte-1"')
         self.emulator = None
         if emulated:
             from .emulator import embedded_emulator  # started only when asked for
 
-            self.emulator = embedded_emulator()
+            self.emulator = embedded_emulator(qpu_noise=bool(emulator_noise))
             api_url, api_key = self.emulator.url, api_key or "emulator"
         self.client_config = ClientConfig(api_url=resolve_api_url(api_url),
                                           api_key=resolve_api_key(api_key),
@@ -121,6 +129,7 @@ class IonQBatchDevice(Device):
         self.timeout = timeout
         self._rng = np.random.default_rng(seed)
         self._client: IonQClient | None = None
+        self._entangler: str | None = None
 
     def __repr__(self) -> str:
         return (f"<IonQBatchDevice backend={self.options.backend!r} wires={self.wires} "
@@ -141,11 +150,34 @@ class IonQBatchDevice(Device):
             weakref.finalize(self, _close_client, self._client)
         return self._client
 
+    def entangler(self) -> str:
+        """The two-qubit native gate, ``"ms"`` or ``"zz"``; a QPU's is read from ``GET /backends``.
+
+        Asked once per device. If the catalog cannot be read, the built-in table decides (it
+        names the same gate for every known backend) and a warning says so.
+        """
+        if self._entangler is None:
+            supported = None
+            if self.backend.is_qpu:
+                name = self.options.backend
+                try:
+                    record = background_loop().run(fetch_backend(self._get_client(), name))
+                    supported = record.get("supported_native_gates")
+                except (APIError, TransportError) as exc:
+                    log.warning("ionq.batch: could not read %s's native gates (%s); using the "
+                                "built-in table", name, exc)
+            self._entangler = entangler_for(self.backend, self.options.noise_model, supported)
+        return self._entangler
+
+    def _serialize(self, tape: QuantumScript, wire_order: Wires) -> SerializedCircuit:
+        if self.options.gateset == "native":
+            return serialize_native(tape.operations, wire_order, self.entangler())
+        return serialize_circuit(tape.operations, wire_order)
+
     def execute(self, circuits: Sequence[QuantumScript],
                 execution_config: ExecutionConfig | None = None) -> tuple[Any, ...]:
         wire_orders = [self._wire_order(t) for t in circuits]
-        serialized = [serialize_circuit(t.operations, w)
-                      for t, w in zip(circuits, wire_orders, strict=True)]
+        serialized = [self._serialize(t, w) for t, w in zip(circuits, wire_orders, strict=True)]
         # The ideal simulator returns exact probabilities whatever the shots, so one job serves
         # tapes with any shots; measuring backends take one shot count per job.
         groups: dict[int | None, list[int]] = defaultdict(list)

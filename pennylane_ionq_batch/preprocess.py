@@ -1,8 +1,9 @@
 """ionq.batch's preprocessing: PennyLane transforms that validate and reshape tapes.
 
 Everything that can be wrong with a tape is caught here, before any network call, with an
-error that names ``ionq.batch``. After this pipeline a tape holds only QIS-serialisable gates
-and diagonal measurements.
+error that names ``ionq.batch``. After this pipeline a tape holds only gates the chosen gateset's
+compiler takes (QIS gates, or any one- or two-qubit gate with a matrix for native) and diagonal
+measurements.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pennylane.tape import QuantumScript
 from pennylane.transforms import broadcast_expand, diagonalize_measurements, split_non_commuting
 from pennylane.transforms.core import CompilePipeline, transform
 
-from .compile import QIS_OPERATIONS, supports_operation
+from .compile import QIS_OPERATIONS, native, qis
 from .config import MAX_SHOTS, JobOptions
 
 NAME = "ionq.batch"
@@ -143,8 +144,12 @@ def build_pipeline(wires: Any, options: JobOptions) -> CompilePipeline:
     program.add_transform(split_non_commuting)
     program.add_transform(diagonalize_measurements)
     program.add_transform(diagonalize_remaining)
-    program.add_transform(decompose, stopping_condition=supports_operation,
-                          target_gates=set(QIS_OPERATIONS), skip_initial_state_prep=False,
-                          name=NAME)
+    if options.gateset == "native":
+        program.add_transform(decompose, stopping_condition=native.supports_operation,
+                              skip_initial_state_prep=False, name=NAME)
+    else:
+        program.add_transform(decompose, stopping_condition=qis.supports_operation,
+                              target_gates=set(QIS_OPERATIONS), skip_initial_state_prep=False,
+                              name=NAME)
     program.add_transform(broadcast_expand)
     return program

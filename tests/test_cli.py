@@ -33,3 +33,13 @@ def test_emulator_rejects_bad_faults(capsys: pytest.CaptureFixture[str]) -> None
 def test_unknown_latency_is_a_usage_error() -> None:
     with pytest.raises(SystemExit):
         build_parser().parse_args(["emulator", "--latency", "warp"])
+
+
+def test_bench_pulses_prints_the_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "pulses"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| QAOA")]
+    assert len(rows) == 1
+
+
+def test_emulator_ideal_qpus_flag() -> None:
+    assert build_parser().parse_args(["emulator", "--ideal-qpus"]).ideal_qpus

@@ -201,6 +201,15 @@ def _check_histogram(data: Any, job_id: str) -> Histogram:
     return data
 
 
+async def fetch_backend(client: IonQClient, name: str) -> dict[str, Any]:
+    """``GET /backends/{name}``: the backend's record (``qubits``, ``supported_native_gates``)."""
+    record = await client.request("GET", f"/backends/{name}")
+    if not isinstance(record, dict):
+        raise APIError(200, f"expected a backend record, got {type(record).__name__}",
+                       method="GET", path=f"/backends/{name}")
+    return record
+
+
 async def cancel_quietly(client: IonQClient, job_id: str, stats: RequestStats) -> None:
     """Best-effort remote cancel (used on timeout and interrupt); logs instead of raising."""
     try:

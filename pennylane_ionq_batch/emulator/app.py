@@ -20,7 +20,7 @@ from aiohttp import web
 from ..backends import BACKENDS, NOISE_MODELS
 from .models import FaultModel, LatencyModel
 from .store import JobStore
-from .validate import PayloadError, parse_job
+from .validate import PayloadError, gate_counts, parse_job
 
 PREFIX = "/v0.4"
 MAX_BODY = 10_000_000
@@ -128,8 +128,8 @@ async def create_job(request: web.Request) -> web.Response:
     except PayloadError as exc:
         return error(400, "Bad Request", str(exc), validation={"keys": exc.keys,
                                                                  "source": "body"})
-    gates = sum(len(c.gates) for c in parsed.circuits)
-    queue_s, exec_s = st.latency.job_seconds(len(parsed.circuits), gates)
+    n1q, n2q = gate_counts(g for c in parsed.circuits for g in c.gates)
+    queue_s, exec_s = st.latency.job_seconds(len(parsed.circuits), n1q, n2q)
     fail = None
     if st.faults.draw("fail", st.rng):
         st.log.faults["fail"] += 1

@@ -32,9 +32,10 @@ class EmulatorServer:
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0,
                  latency: LatencyModel | None = None, faults: FaultModel | None = None,
                  api_key: str | None = None, seed: int | None = None,
-                 max_qubits: int = DEFAULT_MAX_QUBITS, store: JobStore | None = None) -> None:
+                 max_qubits: int = DEFAULT_MAX_QUBITS, store: JobStore | None = None,
+                 qpu_noise: bool = True) -> None:
         self.host, self.port = host, port
-        self.store = store or JobStore(max_qubits=max_qubits)
+        self.store = store or JobStore(max_qubits=max_qubits, qpu_noise=qpu_noise)
         self.app = create_app(self.store, latency=latency, faults=faults, api_key=api_key,
                               seed=seed)
         self._runner: web.AppRunner | None = None
@@ -118,9 +119,13 @@ _embedded: dict[str, EmulatorServer] = {}
 _embedded_lock = threading.Lock()
 
 
-def embedded_emulator() -> EmulatorServer:
-    """The process-wide emulator behind ``backend="emulator"``, started on first use."""
+def embedded_emulator(qpu_noise: bool = True) -> EmulatorServer:
+    """The process-wide emulator behind ``backend="emulator"``, started on first use.
+
+    ``qpu_noise=False`` gives a second one whose impersonated QPUs sample without noise.
+    """
+    key = "default" if qpu_noise else "ideal-qpus"
     with _embedded_lock:
-        if "default" not in _embedded:
-            _embedded["default"] = EmulatorServer().start_in_thread()
-        return _embedded["default"]
+        if key not in _embedded:
+            _embedded[key] = EmulatorServer(qpu_noise=qpu_noise).start_in_thread()
+        return _embedded[key]

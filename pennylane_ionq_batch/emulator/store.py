@@ -17,7 +17,7 @@ import numpy as np
 
 from ..backends import BACKENDS, NOISE_MODELS
 from .statevector import EmulationLimitError, sample_noisy, simulate
-from .validate import ParsedCircuit, ParsedJob
+from .validate import ParsedCircuit, ParsedJob, gate_counts
 
 TERMINAL = {"completed", "failed", "canceled"}
 
@@ -29,9 +29,16 @@ def _iso(ts: float | None) -> str | None:
         "+00:00", "Z")
 
 
-def noise_rates(job: ParsedJob) -> tuple[float, float] | None:
-    """The depolarizing rates this job samples with, or None for exact probabilities."""
-    model = job.noise_model if job.backend == "simulator" else BACKENDS[job.backend].noise_model
+def noise_rates(job: ParsedJob, qpu_noise: bool = True) -> tuple[float, float] | None:
+    """The depolarizing rates this job samples with, or None when it has no noise.
+
+    An impersonated QPU samples with its published noise model, or, with ``qpu_noise=False``,
+    without noise.
+    """
+    if job.backend == "simulator":
+        model = job.noise_model
+    else:
+        model = BACKENDS[job.backend].noise_model if qpu_noise else None
     if model in (None, "ideal"):
         return None
     m = NOISE_MODELS[model]
@@ -39,15 +46,18 @@ def noise_rates(job: ParsedJob) -> tuple[float, float] | None:
 
 
 def run_circuit(circuit: ParsedCircuit, job: ParsedJob, rng: np.random.Generator,
-                max_qubits: int) -> dict[str, float]:
-    """One circuit's probabilities: exact (ideal simulator) or counts/shots (noise, QPU)."""
-    rates = noise_rates(job)
-    if rates is None:
+                max_qubits: int, qpu_noise: bool = True) -> dict[str, float]:
+    """One circuit's probabilities: exact (ideal simulator), else measured counts / shots."""
+    rates = noise_rates(job, qpu_noise)
+    if rates is not None:
+        counts = sample_noisy(circuit.gates, circuit.qubits, job.shots, *rates, rng,
+                              max_qubits=max_qubits)
+    else:
         probs = simulate(circuit.gates, circuit.qubits, max_qubits)
-        nz = np.flatnonzero(probs > 1e-300)
-        return {str(int(i)): float(probs[i]) for i in nz}
-    counts = sample_noisy(circuit.gates, circuit.qubits, job.shots, *rates, rng,
-                          max_qubits=max_qubits)
+        if job.backend == "simulator":
+            nz = np.flatnonzero(probs > 1e-300)
+            return {str(int(i)): float(probs[i]) for i in nz}
+        counts = rng.multinomial(job.shots, probs / probs.sum())  # a noiseless QPU measures
     nz = np.flatnonzero(counts)
     return {str(int(i)): float(counts[i]) / job.shots for i in nz}
 
@@ -87,8 +97,9 @@ class EmulatedJob:
 class JobStore:
     """Thread-safe store of emulated jobs, newest last."""
 
-    def __init__(self, max_qubits: int = 26) -> None:
+    def __init__(self, max_qubits: int = 26, qpu_noise: bool = True) -> None:
         self.max_qubits = max_qubits
+        self.qpu_noise = qpu_noise
         self._jobs: dict[str, EmulatedJob] = {}
         self._lock = threading.Lock()
 
@@ -111,7 +122,7 @@ class JobStore:
         """Compute every circuit's results (called off the event loop)."""
         rng = np.random.default_rng(seed if seed is not None else job.parsed.noise_seed)
         try:
-            job.results = [run_circuit(c, job.parsed, rng, self.max_qubits)
+            job.results = [run_circuit(c, job.parsed, rng, self.max_qubits, self.qpu_noise)
                            for c in job.parsed.circuits]
         except EmulationLimitError as exc:
             job.failure = {"code": "SimulationError", "message": f"emulator: {exc}"}
@@ -162,9 +173,7 @@ class JobStore:
         done = started + root.exec_s
         multi = job.child_ids != []
         circuits = p.circuits if job.circuit_index is None else [p.circuits[job.circuit_index]]
-        gates = [g for c in circuits for g in c.gates]
-        two_q = sum(1 for g in gates if len(g.get("targets", [])) + len(
-            g.get("controls", [])) + ("control" in g) + ("target" in g) >= 2)
+        n1q, n2q = gate_counts(g for c in circuits for g in c.gates)
         results = None
         if status == "completed":
             kind = "probabilities-aggregate" if multi else "probabilities"
@@ -195,6 +204,6 @@ class JobStore:
             "failure": failure, "output": None, "settings": p.settings, "shots": p.shots,
             "noise": {"model": p.noise_model} if p.noise_model else None,
             "stats": {"qubits": max(c.qubits for c in circuits), "circuits": len(circuits),
-                      "gate_counts": {"1q": len(gates) - two_q, "2q": two_q}},
+                      "gate_counts": {"1q": n1q, "2q": n2q}},
             "results": results, "child_job_ids": list(job.child_ids) if multi else None,
         }

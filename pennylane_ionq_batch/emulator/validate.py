@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,7 +69,7 @@ def _qubit(v: Any, where: str, key: str) -> int:
     return v
 
 
-def _check_gate(gate: Any, gateset: str, where: str) -> list[int]:
+def _check_gate(gate: Any, gateset: str, where: str, native: frozenset[str]) -> list[int]:
     """Validate one gate object and return every qubit it touches."""
     if not isinstance(gate, dict) or not isinstance(gate.get("gate"), str):
         raise PayloadError(f"{where}: each gate must be an object with a 'gate' name", ["gate"])
@@ -76,6 +77,9 @@ def _check_gate(gate: Any, gateset: str, where: str) -> list[int]:
     allowed = QIS_GATES if gateset == "qis" else NATIVE_GATES
     if name not in allowed:
         raise PayloadError(f"{where}: unsupported gate {name!r} for gateset {gateset!r}", ["gate"])
+    if gateset == "native" and name not in native:
+        raise PayloadError(f"{where}: UnsupportedGate: this backend's native gates are "
+                           f"{sorted(native)}, not {name!r}", ["gate"])
     fields = {"gate", "target", "targets", "control", "controls", "rotation"}
     if gateset == "native":
         fields = NATIVE_FIELDS[name]
@@ -140,7 +144,21 @@ def _check_gate(gate: Any, gateset: str, where: str) -> list[int]:
     return qubits
 
 
-def _circuit(obj: Any, default_gateset: str, where: str, max_qubits: int) -> ParsedCircuit:
+def gate_counts(gates: Iterable[dict[str, Any]]) -> tuple[int, int]:
+    """(single-qubit, multi-qubit) gate counts of validated gate objects."""
+    n1q = n2q = 0
+    for g in gates:
+        width = (len(g.get("targets", ())) + len(g.get("controls", ())) + ("control" in g)
+                 + ("target" in g))
+        if width >= 2:
+            n2q += 1
+        else:
+            n1q += 1
+    return n1q, n2q
+
+
+def _circuit(obj: Any, default_gateset: str, where: str, max_qubits: int,
+             native: frozenset[str]) -> ParsedCircuit:
     if not isinstance(obj, dict) or not isinstance(obj.get("circuit"), list):
         raise PayloadError(f"{where}: needs a 'circuit' list of gates", ["circuit"])
     gateset = obj.get("gateset", default_gateset)
@@ -148,7 +166,7 @@ def _circuit(obj: Any, default_gateset: str, where: str, max_qubits: int) -> Par
         raise PayloadError(f"{where}: gateset must be 'qis' or 'native'", ["gateset"])
     used = 0
     for i, gate in enumerate(obj["circuit"]):
-        qubits = _check_gate(gate, gateset, f"{where} gate {i}")
+        qubits = _check_gate(gate, gateset, f"{where} gate {i}", native)
         used = max(used, max(qubits) + 1)
     qubits = obj.get("qubits", used)
     if not isinstance(qubits, int) or isinstance(qubits, bool) or qubits < max(used, 1):
@@ -208,13 +226,14 @@ def parse_job(payload: Any) -> ParsedJob:
     if not isinstance(inp, dict) or inp.get("gateset") not in ("qis", "native"):
         raise PayloadError("'input.gateset' must be 'qis' or 'native'", ["input"])
     max_qubits = BACKENDS[backend].qubits
+    native = frozenset(BACKENDS[backend].native_gates)
     if noise_model is not None:
         max_qubits = min(max_qubits, NOISE_MODELS[noise_model].max_qubits)
     base = {k: v for k, v in inp.items() if k in ("gateset", "qubits")}
     if jtype == "ionq.circuit.v1":
         if "circuits" in inp:
             raise PayloadError("'input.circuits' needs type 'ionq.multi-circuit.v1'", ["input"])
-        circuits = [_circuit({**base, **inp}, inp["gateset"], "input", max_qubits)]
+        circuits = [_circuit({**base, **inp}, inp["gateset"], "input", max_qubits, native)]
     else:
         if "circuit" in inp:
             raise PayloadError("'input.circuit' and 'input.circuits' cannot both be sent",
@@ -224,7 +243,7 @@ def parse_job(payload: Any) -> ParsedJob:
             raise PayloadError("'input.circuits' must be a non-empty list", ["input"])
         if len(objs) > MAX_CIRCUITS:
             raise PayloadError(f"too many circuits: {len(objs)} > {MAX_CIRCUITS}", ["input"])
-        circuits = [_circuit(o, inp["gateset"], f"circuit {i}", max_qubits)
+        circuits = [_circuit(o, inp["gateset"], f"circuit {i}", max_qubits, native)
                     for i, o in enumerate(objs)]
     total = sum(len(c.gates) for c in circuits)
     if total > MAX_GATES:

@@ -66,7 +66,7 @@ class TestBuildJob:
         body = json.loads(job.body)
         assert body["type"] == "ionq.multi-circuit.v1"
         assert body["backend"] == "qpu.aria-1" and body["shots"] == 1000
-        assert body["input"]["gateset"] == "qis" and body["input"]["qubits"] == 3
+        assert body["input"]["gateset"] == "native" and body["input"]["qubits"] == 3
         assert len(body["input"]["circuits"]) == 2
         assert body["name"] == job.name and job.name.startswith("ionq-batch-")
         assert body["metadata"] == {"project": "vqe", "client_token": job.name, "circuits": "2"}
@@ -75,7 +75,7 @@ class TestBuildJob:
 
     def test_single_circuit_body_omits_null_shots(self) -> None:
         """IonQ rejects "shots": null, so analytic jobs omit the key."""
-        job = build_job(JobOptions(noise_model=None), [circ(qubits=2)], shots=None)
+        job = build_job(JobOptions(gateset="qis"), [circ(qubits=2)], shots=None)
         body = json.loads(job.body)
         assert body["type"] == "ionq.circuit.v1" and "shots" not in body
         assert body["input"] == {"gateset": "qis", "qubits": 2,

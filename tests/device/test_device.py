@@ -46,7 +46,9 @@ def random_circuit(rng: np.random.Generator, n: int, depth: int) -> list:
 
 
 class TestAgainstDefaultQubit:
-    def test_random_circuits_analytic_to_1e_10(self, threaded_emulator: EmulatorServer) -> None:
+    @pytest.mark.parametrize("gateset", ["native", "qis"])
+    def test_random_circuits_analytic_to_1e_10(self, threaded_emulator: EmulatorServer,
+                                               gateset: str) -> None:
         """60 random circuits, 1–5 wires, every supported gate: probs, expval, var agree."""
         rng = np.random.default_rng(2026)
         tapes = []
@@ -56,7 +58,7 @@ class TestAgainstDefaultQubit:
             obs = qml.PauliX(0) if n == 1 else qml.PauliX(0) @ qml.PauliY(n - 1)
             tapes.append(qml.tape.QuantumScript(
                 ops, [qml.probs(wires=range(n)), qml.expval(obs), qml.var(qml.PauliZ(0))]))
-        dev = device(threaded_emulator, wires=5)
+        dev = device(threaded_emulator, wires=5, gateset=gateset)
         ours = qml.execute(tapes, dev)
         ref = qml.execute(tapes, qml.device("default.qubit", wires=5))
         for a, b in zip(ours, ref, strict=True):
@@ -199,10 +201,12 @@ class TestErrorsBeforeNetwork:
     @pytest.mark.parametrize("kwargs, message", [
         ({"backend": "qpu.aria-1", "wires": 30}, "30 wires requested but qpu.aria-1 has 25"),
         ({"backend": "quantum"}, "unknown backend"),
-        ({"gateset": "native"}, "not available in this release"),
+        ({"gateset": "openqasm"}, 'gateset must be "qis" or "native"'),
         ({"noise_model": "aria-9"}, "unknown noise_model"),
         ({"backend": "qpu.aria-1", "noise_model": "aria-1"}, "simulator only"),
         ({"timeout": -1}, "timeout must be positive"),
+        ({"emulator_noise": False}, "applies to the emulator only"),
+        ({"backend": "emulator", "emulator_noise": "no"}, "must be True or False"),
         ({"client_options": {"retries": 3}}, "unknown client_options"),
         ({"api_url": "ftp://x"}, "http\\(s\\) URL"),
         ({"api_url": "http://example.com/v0.4"}, "plain http"),
@@ -230,7 +234,7 @@ class TestErrorsBeforeNetwork:
     def test_nan_parameter(self, threaded_emulator: EmulatorServer) -> None:
         qnode = qml.QNode(lambda: (qml.RX(np.nan, 0), qml.expval(qml.PauliZ(0)))[1],
                           device(threaded_emulator, wires=1))
-        with pytest.raises(ValueError, match="non-finite angle"):
+        with pytest.raises(ValueError, match="RX on wires \\[0\\] has a non-finite"):
             qnode()
         assert threaded_emulator.log.jobs_created == 0
 
@@ -251,6 +255,62 @@ def test_embedded_emulator_needs_no_key() -> None:
     assert dev.emulator is not None and dev.client_config.api_url == dev.emulator.url
     res = qml.QNode(lambda: (qml.Hadamard(0), qml.probs(wires=[0]))[1], dev)()
     assert np.allclose(res, [0.5, 0.5])
+
+
+class TestNativeGateset:
+    def test_default_job_is_native_with_ms(self, threaded_emulator: EmulatorServer) -> None:
+        qnode = qml.QNode(lambda x: (qml.RY(x, 0), qml.CNOT([0, 1]), qml.RZ(x, 1),
+                                     qml.expval(qml.PauliX(1)))[-1],
+                          device(threaded_emulator, wires=2))
+        ref = qml.QNode(qnode.func, qml.device("default.qubit", wires=2))
+        assert qnode(0.7) == pytest.approx(ref(0.7), abs=1e-12)
+        [job] = threaded_emulator.store.all()
+        [circuit] = job.parsed.circuits
+        assert circuit.gateset == "native"
+        assert {g["gate"] for g in circuit.gates} <= {"gpi", "gpi2", "ms"}
+        assert sum(g["gate"] == "ms" for g in circuit.gates) == 1
+
+    def test_qpu_entangler_is_read_from_backends_once(self) -> None:
+        server = EmulatorServer(seed=1).start_in_thread()
+        try:
+            dev = qml.device("ionq.batch", wires=2, backend="qpu.forte-1", api_url=server.url,
+                             api_key="k", seed=1)
+            qnode = qml.set_shots(qml.QNode(lambda: (qml.Hadamard(0), qml.CNOT([0, 1]),
+                                                     qml.probs(wires=[0, 1]))[-1], dev), 2000)
+            for _ in range(2):
+                probs = qnode()
+                assert probs[0] + probs[3] > 0.98 and probs[0] > 0.4  # forte-1 noise
+            assert server.log.count("GET", "/v0.4/backends/{backend}") == 1
+            gates = [g["gate"] for job in server.store.all() if job.parent_id is None
+                     for c in job.parsed.circuits for g in c.gates]
+            assert "zz" in gates and "ms" not in gates
+        finally:
+            server.stop_thread()
+
+    def test_unreadable_catalog_falls_back_to_the_table(self, caplog: pytest.LogCaptureFixture
+                                                        ) -> None:
+        server = EmulatorServer(seed=1, faults=FaultModel(rates={"500": 1.0})).start_in_thread()
+        try:
+            dev = qml.device("ionq.batch", wires=2, backend="qpu.aria-1", api_url=server.url,
+                             api_key="k", client_options={"max_retries": 0})
+            assert dev.entangler() == "ms"
+            assert "could not read qpu.aria-1's native gates" in caplog.text
+        finally:
+            server.stop_thread()
+
+    def test_noise_model_picks_the_entangler(self, threaded_emulator: EmulatorServer) -> None:
+        assert device(threaded_emulator, noise_model="forte-1").entangler() == "zz"
+        assert device(threaded_emulator, noise_model="aria-1").entangler() == "ms"
+        assert sum(threaded_emulator.log.requests.values()) == 0  # the simulator is not asked
+
+
+def test_impersonated_qpu_without_noise_samples_exact_probabilities() -> None:
+    dev = qml.device("ionq.batch", wires=3, backend="emulator:qpu.forte-1", emulator_noise=False,
+                     seed=3)
+    qnode = qml.set_shots(qml.QNode(lambda: (qml.Hadamard(0), qml.CNOT([0, 1]), qml.CNOT([1, 2]),
+                                             qml.counts(wires=[0, 1, 2]))[-1], dev), 1000)
+    counts = qnode()
+    assert set(counts) == {"000", "111"} and sum(counts.values()) == 1000
 
 
 def test_impersonated_qpu_needs_shots_and_samples() -> None:

@@ -117,6 +117,12 @@ class TestValidation:
         ({"input": {"gateset": "qis", "circuits": [{"circuit": [
             {"gate": "x", "target": 0}] * 50_001}] * 3}}, "TooManyGates"),
         ({"noise": {"model": "aria-1"}, "backend": "qpu.aria-1"}, "only accepted by the sim"),
+        ({"backend": "qpu.aria-1", "shots": 10, "input": {"gateset": "native", "circuits": [
+            {"circuit": [{"gate": "zz", "targets": [0, 1], "angle": 0.25}]}]}},
+         "UnsupportedGate: .* not 'zz'"),
+        ({"backend": "qpu.forte-1", "shots": 10, "input": {"gateset": "native", "circuits": [
+            {"circuit": [{"gate": "ms", "targets": [0, 1], "phases": [0, 0]}]}]}},
+         "UnsupportedGate: .* not 'ms'"),
     ])
     async def test_bad_payloads_get_400(self, emulator: EmulatorServer, change: dict,
                                         message: str) -> None:
@@ -192,9 +198,17 @@ class TestFaultsAndLatency:
             rec = await wait_done(c, job["id"])
             assert rec["status"] == "failed" and rec["failure"]["code"] == "SimulationError"
 
+    async def test_execution_time_is_charged_per_gate(self) -> None:
+        model = LatencyModel(per_circuit=0.01, per_1q_gate=0.001, per_2q_gate=0.005)
+        async with EmulatorServer(latency=model) as server, client_for(server) as c:
+            job = await c.request("POST", "/jobs", body=payload())  # 2 circuits, h + x + cnot
+            rec = await c.request("GET", f"/jobs/{job['id']}")
+        assert rec["stats"]["gate_counts"] == {"1q": 2, "2q": 1}
+        assert rec["predicted_execution_duration_ms"] == 27  # 2×10 + 2×1 + 1×5 ms
+
     async def test_latency_model_charges_queue_and_execution(self) -> None:
         model = LatencyModel(queue_per_job=1.3, per_circuit=0.25, time_scale=0.1)
-        assert model.job_seconds(circuits=4, gates=10) == pytest.approx((0.13, 0.1))
+        assert model.job_seconds(circuits=4) == pytest.approx((0.13, 0.1))
         async with EmulatorServer(latency=model) as server, client_for(server) as c:
             job = await c.request("POST", "/jobs", body=payload())
             rec = await c.request("GET", f"/jobs/{job['id']}")

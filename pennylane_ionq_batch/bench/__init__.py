@@ -1,0 +1,1 @@
+"""Benchmarks behind ``ionq-batch bench``: they print figures; tests never time anything."""
