@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+import orjson
 
 from ..config import ClientConfig
 from ..exceptions import APIError, RetriableAPIError, TransportError
@@ -123,10 +124,10 @@ class IonQClient:
                 async with self._get_session().request(
                     method, url, data=data, params=params, headers=headers
                 ) as resp:
-                    text = await resp.text()
                     if resp.status < 400:
-                        return json.loads(text) if text else None
-                    error = _api_error(resp.status, text, resp.headers, method, path)
+                        return _decode(await resp.read(), resp.status, method, path)
+                    error = _api_error(resp.status, await resp.text(), resp.headers, method,
+                                       path)
             except aiohttp.ClientConnectorError as exc:
                 # No connection was made, so nothing was sent: safe to retry any method.
                 if last:
@@ -160,6 +161,17 @@ class IonQClient:
                      error.status, delay)
             await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _decode(raw: bytes, status: int, method: str, path: str) -> Any:
+    """A success body as JSON (orjson: results of big batches parse several times faster)."""
+    if not raw:
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise APIError(status, f"the answer is not valid JSON ({exc}): {raw[:200]!r}",
+                       method=method, path=path) from exc
 
 
 def _api_error(status: int, text: str, headers: Mapping[str, str], method: str,

@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from ..config import MAX_BODY_BYTES, MAX_CIRCUITS_PER_JOB, MAX_GATES_PER_JOB, JobOptions
@@ -45,6 +47,30 @@ class JobRequest:
     multi: bool
 
 
+@dataclass(frozen=True)
+class JobTiming:
+    """Where one job's time went: IonQ's queue and execution, and the client's round trip."""
+
+    queue_s: float
+    execution_s: float
+    round_trip_s: float
+
+
+def job_timing(record: dict[str, Any], round_trip_s: float) -> JobTiming:
+    """Queue = started − submitted; execution = IonQ's ``execution_duration_ms``."""
+    def stamp(key: str) -> datetime | None:
+        value = record.get(key)
+        try:
+            return datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            return None
+
+    submitted, started = stamp("submitted_at"), stamp("started_at")
+    queue = (started - submitted).total_seconds() if submitted and started else 0.0
+    execution = float(record.get("execution_duration_ms") or 0) / 1000
+    return JobTiming(max(0.0, queue), execution, round_trip_s)
+
+
 @dataclass
 class JobOutcome:
     """What a finished batch returns: one histogram per circuit, plus what it cost."""
@@ -52,6 +78,7 @@ class JobOutcome:
     histograms: list[Histogram]
     job_ids: list[str] = field(default_factory=list)
     stats: RequestStats = field(default_factory=RequestStats)
+    timings: list[JobTiming] = field(default_factory=list)
 
 
 def plan_chunks(
@@ -220,14 +247,19 @@ async def cancel_quietly(client: IonQClient, job_id: str, stats: RequestStats) -
 
 
 async def run_job(
-    client: IonQClient, job: JobRequest, stats: RequestStats, job_ids: list[str]
+    client: IonQClient, job: JobRequest, stats: RequestStats, job_ids: list[str],
+    timings: list[JobTiming] | None = None,
 ) -> list[Histogram]:
     """Submit one job and return its histograms; cancel it remotely if we are interrupted."""
+    start = time.monotonic()
     job_id = await submit(client, job, stats)
     job_ids.append(job_id)
     try:
         record = await wait_for_completion(client, job_id, stats)
-        return await fetch_histograms(client, record, job, stats)
+        histograms = await fetch_histograms(client, record, job, stats)
+        if timings is not None:
+            timings.append(job_timing(record, time.monotonic() - start))
+        return histograms
     except (asyncio.CancelledError, TimeoutError):
         await asyncio.shield(cancel_quietly(client, job_id, stats))
         raise
@@ -245,8 +277,8 @@ async def run_jobs(
     tasks: list[asyncio.Task[list[Histogram]]] = []
     try:
         async with asyncio.timeout(timeout):
-            tasks = [asyncio.create_task(run_job(client, j, outcome.stats, outcome.job_ids))
-                     for j in jobs]
+            tasks = [asyncio.create_task(run_job(client, j, outcome.stats, outcome.job_ids,
+                                                 outcome.timings)) for j in jobs]
             results = await asyncio.gather(*tasks)
     except TimeoutError as exc:
         raise JobTimeoutError(

@@ -3,6 +3,7 @@
 from . import native, qis
 from .native import compile_native, native_operations, serialize_native
 from .qis import QIS_OPERATIONS, serialize_circuit
+from .template import StructureCache, Template, structure_key
 
-__all__ = ["QIS_OPERATIONS", "compile_native", "native", "native_operations", "qis",
-           "serialize_circuit", "serialize_native"]
+__all__ = ["QIS_OPERATIONS", "StructureCache", "Template", "compile_native", "native",
+           "native_operations", "qis", "serialize_circuit", "serialize_native", "structure_key"]

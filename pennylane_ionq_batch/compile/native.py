@@ -16,14 +16,21 @@ How a circuit is compiled, qubit by qubit:
   [−π/2, π/2] (the remainder is a free Z⊗Z); MS takes |θ| and a half turn on its first phase
   when θ < 0, so its angle is always in [0, 0.25].
 
-Everything here is plain numpy on floats; angles from PennyLane are radians, and the
-conversion to turns happens through :mod:`pennylane_ionq_batch.units` only.
+**Batches.** The compiler runs on N circuits of one structure at once: every quantity carries a
+leading axis of length N, so compiling a parameter-shift batch is one pass of numpy calls. A
+circuit is one batch of N = 1, so a batch member gets exactly the arithmetic it would get
+alone. Where the emitted gates depend on the values (a rotation that is 0, π/2 or π, an
+interaction that vanishes), the batch follows its first member; members that would take a
+different branch are flagged in ``mismatch`` and must be compiled on their own.
+
+Angles from PennyLane are radians; turns come from :mod:`pennylane_ionq_batch.units` only.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -42,59 +49,99 @@ NativeGate = tuple[Any, ...]
 """("gpi"|"gpi2", qubit, phase) · ("ms", q0, q1, phase0, phase1, angle) · ("zz", q0, q1, angle)"""
 
 I2 = np.eye(2, dtype=complex)
-X = np.array([[0, 1], [1, 0]], dtype=complex)
 Z = np.diag([1.0 + 0j, -1.0])
 H = np.array([[1, 1], [1, -1]], dtype=complex) / math.sqrt(2)
 S = np.diag([1.0 + 0j, 1j])
 TO_Z = {"X": H, "Y": H @ S.conj().T, "Z": I2}  # U with U P U† = Z: P-rotations via Z-rotations
 
-_DROPPED = frozenset({"Identity", "GlobalPhase", "Barrier", "Snapshot"})
+DROPPED = frozenset({"Identity", "GlobalPhase", "Barrier", "Snapshot"})
 
-# A two-qubit gate as a recipe of steps on its wires (0, 1):
-# ("u", k, U) applies the 2×2 unitary U on wire k; ("zz", θ) applies exp(−iθ/2 Z⊗Z).
+# A two-qubit gate as a recipe of steps on its wires (0, 1): ("u", k, U) applies the 2×2
+# unitary U (or N of them) on wire k; ("zz", θ) applies exp(−iθ/2 Z⊗Z) (θ a float or N floats).
 Step = tuple[Any, ...]
 
 
-def rz(theta: float) -> np.ndarray:
-    return np.diag([np.exp(-0.5j * theta), np.exp(0.5j * theta)])
+def _matrix(m00: Any, m01: Any, m10: Any, m11: Any) -> np.ndarray:
+    """2×2 matrices from their entries (floats, or arrays of N: then N×2×2)."""
+    shape = np.broadcast(m00, m01, m10, m11).shape
+    out = np.empty((*shape, 2, 2), dtype=complex)
+    out[..., 0, 0], out[..., 0, 1], out[..., 1, 0], out[..., 1, 1] = m00, m01, m10, m11
+    return out
 
 
-def _pauli_rotation(word: str, theta: float) -> list[Step]:
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b for 2×2 matrices or stacks of them, entry by entry (3× numpy's matmul here)."""
+    a00, a01, a10, a11 = a[..., 0, 0], a[..., 0, 1], a[..., 1, 0], a[..., 1, 1]
+    b00, b01, b10, b11 = b[..., 0, 0], b[..., 0, 1], b[..., 1, 0], b[..., 1, 1]
+    return _matrix(a00 * b00 + a01 * b10, a00 * b01 + a01 * b11,
+                   a10 * b00 + a11 * b10, a10 * b01 + a11 * b11)
+
+
+def rz(theta: Any) -> np.ndarray:
+    """RZ(θ) for a float (2×2) or an array of N angles (N×2×2)."""
+    e = np.exp(-0.5j * np.asarray(theta, dtype=float))
+    return _matrix(e, 0, 0, e.conjugate())
+
+
+def _rx(theta: np.ndarray) -> np.ndarray:
+    c, s = np.cos(theta / 2), -1j * np.sin(theta / 2)
+    return _matrix(c, s, s, c)
+
+
+def _ry(theta: np.ndarray) -> np.ndarray:
+    c, s = np.cos(theta / 2), np.sin(theta / 2)
+    return _matrix(c, -s, s, c)
+
+
+def _rot(phi: np.ndarray, theta: np.ndarray, omega: np.ndarray) -> np.ndarray:
+    """Rot(φ, θ, ω) = RZ(ω)·RY(θ)·RZ(φ)."""
+    c, s = np.cos(theta / 2), np.sin(theta / 2)
+    plus, minus = np.exp(-0.5j * (phi + omega)), np.exp(0.5j * (phi - omega))
+    return _matrix(plus * c, -minus * s, minus.conjugate() * s, plus.conjugate() * c)
+
+
+def _u3(theta: np.ndarray, phi: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    c, s = np.cos(theta / 2), np.sin(theta / 2)
+    return _matrix(c, -np.exp(1j * delta) * s, np.exp(1j * phi) * s,
+                   np.exp(1j * (phi + delta)) * c)
+
+
+# Broadcast matrices of the common parametrised single-qubit gates, without PennyLane's
+# per-call overhead (which is most of the cost of compiling one small circuit).
+FAST_1Q: dict[str, Callable[..., np.ndarray]] = {
+    "RX": _rx, "RY": _ry, "RZ": rz, "PhaseShift": rz, "U1": rz,
+    "Rot": _rot,
+    "U3": _u3,
+}
+
+
+def _pauli_rotation(word: str, theta: Any) -> list[Step]:
     """exp(−iθ/2 P⊗Q) for P, Q in X, Y, Z."""
     pre = [("u", k, TO_Z[p]) for k, p in enumerate(word)]
     post = [("u", k, TO_Z[p].conj().T) for k, p in enumerate(word)]
     return [*pre, ("zz", theta), *post]
 
 
-def _controlled_rotation(pauli: str, theta: float) -> list[Step]:
+def _controlled_rotation(pauli: str, theta: Any) -> list[Step]:
     """|0⟩⟨0|⊗I + |1⟩⟨1|⊗R_P(θ) = R_P(θ/2) on the target · exp(+iθ/4 Z_c P_t)."""
     u = TO_Z[pauli]
     return [("u", 1, u), ("zz", -theta / 2), ("u", 1, rz(theta / 2)), ("u", 1, u.conj().T)]
 
 
-def _controlled_phase(phi: float) -> list[Step]:
+def _controlled_phase(phi: Any) -> list[Step]:
     """diag(1, 1, 1, e^{iφ}) = exp(+iφ/4 Z⊗Z) · RZ(φ/2) ⊗ RZ(φ/2), up to global phase."""
     return [("zz", -phi / 2), ("u", 0, rz(phi / 2)), ("u", 1, rz(phi / 2))]
 
 
-def _ms(phi0: float, phi1: float, theta: float) -> list[Step]:
+def _ms(phi0: Any, phi1: Any, theta: Any) -> list[Step]:
     """MS(φ0, φ1, θ) = RZ(2πφ0)⊗RZ(2πφ1) · exp(−iπθ X⊗X) · RZ(−2πφ0)⊗RZ(−2πφ1)."""
     a, b = to_radians(phi0), to_radians(phi1)
     return [("u", 0, rz(-a)), ("u", 1, rz(-b)), *_pauli_rotation("XX", to_radians(theta)),
             ("u", 0, rz(a)), ("u", 1, rz(b))]
 
 
-def _kak(matrix: np.ndarray) -> list[Step]:
-    form = kak(matrix)
-    steps: list[Step] = [("u", 0, form.before[0]), ("u", 1, form.before[1])]
-    for word, c in zip(("XX", "YY", "ZZ"), form.coefficients, strict=True):
-        if abs(c) > TOL:
-            steps += _pauli_rotation(word, -2 * c)  # exp(i c PP) = exp(−i(−2c)/2 PP)
-    return [*steps, ("u", 0, form.after[0]), ("u", 1, form.after[1])]
-
-
-_CONTROLLED = {"CNOT": ("X", math.pi), "CY": ("Y", math.pi), "CZ": ("Z", math.pi)}
-_RECIPES: dict[str, Callable[..., list[Step]]] = {
+_CONTROLLED = {"CNOT": "X", "CY": "Y", "CZ": "Z"}  # C-P = C-R_P(π) · S on the control
+RECIPES: dict[str, Callable[..., list[Step]]] = {
     "IsingXX": lambda t: _pauli_rotation("XX", t),
     "IsingYY": lambda t: _pauli_rotation("YY", t),
     "IsingZZ": lambda t: _pauli_rotation("ZZ", t),
@@ -105,145 +152,259 @@ _RECIPES: dict[str, Callable[..., list[Step]]] = {
     "ControlledPhaseShift": _controlled_phase,
     "MS": _ms,
     "ZZ": lambda t: [("zz", to_radians(t))],
+    **{name: (lambda p=p: [*_controlled_rotation(p, math.pi), ("u", 0, S)])
+       for name, p in _CONTROLLED.items()},
 }
-
-
-def _check_finite(op: Operator) -> None:
-    for p in op.data:
-        if not np.all(np.isfinite(qml.math.unwrap(p))):
-            raise CompilationError(f"ionq.batch: {op.name} on wires {op.wires.tolist()} has a "
-                                   f"non-finite parameter {qml.math.unwrap(p)!r}")
-
-
-def _params(op: Operator) -> list[float]:
-    return [float(qml.math.real(qml.math.unwrap(p))) for p in op.data]
-
-
-def _matrix(op: Operator) -> np.ndarray:
-    return np.asarray(qml.math.unwrap(op.matrix()), dtype=complex)
-
-
-def two_qubit_recipe(op: Operator) -> list[Step]:
-    """The steps of a two-qubit operation: closed forms where known, KAK otherwise."""
-    if op.name in _RECIPES:
-        return _RECIPES[op.name](*_params(op))
-    if op.name in _CONTROLLED:
-        pauli, angle = _CONTROLLED[op.name]
-        # C-P = C-R_P(π) · (S on the control); written as a controlled rotation and a phase
-        return [*_controlled_rotation(pauli, angle), ("u", 0, S)]
-    return _kak(_matrix(op))
 
 
 def supports_operation(op: Operator) -> bool:
     """Stopping condition of ``decompose``: ops on one or two wires with a matrix compile."""
-    if op.name in _DROPPED:
+    if op.name in DROPPED:
         return True
     return 1 <= len(op.wires) <= 2 and op.has_matrix
 
 
-def _normalize(phase: float) -> float:
-    """A phase in turns, into [0, 1)."""
-    p = phase % 1.0
-    return 0.0 if p >= 1.0 else p
+def zyz(u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(α, β, γ) with u ≅ RZ(α)·RY(β)·RZ(γ), β in [0, π], for N×2×2 unitaries.
+
+    In SU(2), u = [[e^{−i(α+γ)/2}cos, −e^{−i(α−γ)/2}sin], [e^{i(α−γ)/2}sin, e^{i(α+γ)/2}cos]],
+    so the half-sums come from one consistent branch of √det.
+    """
+    u00, u10, u11 = u[:, 0, 0], u[:, 1, 0], u[:, 1, 1]
+    half_det = np.angle(u00 * u11 - u[:, 0, 1] * u10) / 2  # the phase of √det
+    cos, sin = np.abs(u00), np.abs(u10)
+    beta = 2 * np.arctan2(sin, cos)
+    half_total = np.where(cos > 1e-14, np.angle(u11) - half_det, 0.0)  # (α + γ)/2
+    half_diff = np.where(sin > 1e-14, np.angle(u10) - half_det, 0.0)  # (α − γ)/2
+    return half_total + half_diff, beta, half_total - half_diff
 
 
-class _Compiler:
-    """Frames, pending single-qubit unitaries and emitted gates of one circuit."""
+def _pulse_branch(beta: Any) -> Any:
+    """0: no pulse (β ≈ 0), 1: one GPI2 (β ≈ π/2), 2: one GPI (β ≈ π), 3: two GPI2."""
+    return 3 - 3 * (beta <= TOL) - 2 * (abs(beta - math.pi / 2) <= TOL) \
+        - (abs(beta - math.pi) <= TOL)
 
-    def __init__(self, entangler: str) -> None:
-        if entangler not in ("ms", "zz"):
-            raise CompilationError(f"ionq.batch: unknown two-qubit native gate {entangler!r}")
-        self.entangler = entangler
-        self.pending: dict[int, np.ndarray] = {}
-        self.frame: dict[int, float] = {}
-        self.out: list[NativeGate] = []
+
+def _nonzero(theta: Any) -> Any:
+    return abs(theta) > TOL
+
+
+def _normalize(phase: np.ndarray) -> np.ndarray:
+    """Phases in turns, into [0, 1)."""
+    p = np.mod(phase, 1.0)
+    return np.where(p >= 1.0, 0.0, p)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One operation of a circuit structure: what it is and which qubits it acts on."""
+
+    op: Operator  # a representative: its type, hyper-parameters and constant matrix
+    qubits: tuple[int, ...]
+
+
+@dataclass
+class Compiled:
+    """N circuits of one structure: gate kinds and qubits (``shape``), numbers per circuit."""
+
+    shape: list[tuple[Any, ...]]  # ("gpi", q) · ("gpi2", q) · ("ms", a, b) · ("zz", a, b)
+    values: np.ndarray  # (N, V): phases and angles in shape order
+    frames: dict[int, np.ndarray]  # trailing frames (turns), dropped before sending
+    mismatch: np.ndarray  # (N,) bool: this member needs a compilation of its own
+
+    def gates(self, i: int = 0) -> list[NativeGate]:
+        """Member i's gates as tuples."""
+        out, k, row = [], 0, self.values[i].tolist()
+        for kind in self.shape:
+            n = 3 if kind[0] == "ms" else 1
+            out.append((*kind, *row[k:k + n]))
+            k += n
+        return out
+
+
+@dataclass
+class _Batch:
+    """Frames, pending single-qubit unitaries and emitted gates of N circuits."""
+
+    n: int
+    entangler: str
+    pending: dict[int, np.ndarray] = field(default_factory=dict)
+    frame: dict[int, np.ndarray] = field(default_factory=dict)
+    shape: list[tuple[Any, ...]] = field(default_factory=list)
+    columns: list[np.ndarray] = field(default_factory=list)
+    mismatch: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.entangler not in ("ms", "zz"):
+            raise CompilationError(f"ionq.batch: unknown two-qubit native gate "
+                                   f"{self.entangler!r}")
+        self.mismatch = np.zeros(self.n, dtype=bool)
+
+    def decide(self, values: np.ndarray, branch: Callable[[Any], Any]) -> int:
+        """The branch the batch takes (its first member's); flag members that differ.
+
+        ``branch`` maps a value (or an array of them) to a branch number.
+        """
+        ref = int(branch(float(values[0])))
+        if self.n > 1:
+            self.mismatch |= branch(values) != ref
+        return ref
+
+    def emit(self, kind: tuple[Any, ...], *values: np.ndarray) -> None:
+        self.shape.append(kind)
+        self.columns.extend(np.broadcast_to(v, (self.n,)) for v in values)
 
     def apply(self, q: int, u: np.ndarray) -> None:
-        self.pending[q] = u @ self.pending.get(q, I2)
+        p = self.pending.get(q)
+        self.pending[q] = u if p is None else matmul(u, p)
 
     def flush(self, q: int) -> None:
         """Turn qubit q's pending unitary (after its frame) into pulses and a new frame."""
         u = self.pending.pop(q, None)
         if u is None:
             return
-        f = self.frame.get(q, 0.0)
-        alpha, beta, gamma = zyz(u @ rz(to_radians(f)))
+        f = self.frame.get(q)
+        if f is None:
+            m = np.broadcast_to(u, (self.n, 2, 2))
+        else:  # u · RZ(2πf): scale the columns
+            e = np.exp(-0.5j * to_radians(f))
+            m = u * np.stack([e, e.conjugate()], -1)[:, None, :]
+        alpha, beta, gamma = zyz(m)
         g = to_turns(gamma)
-        if beta > TOL:
-            if abs(beta - math.pi / 2) <= TOL:
-                self.out.append(("gpi2", q, _normalize(0.25 - g)))
-            elif abs(beta - math.pi) <= TOL:
-                self.out.append(("gpi", q, _normalize(0.25 - g)))
-            else:
-                self.out.append(("gpi2", q, _normalize(-g)))
-                self.out.append(("gpi2", q, _normalize(0.5 - g - to_turns(beta))))
-                g += to_turns(beta)
-        self.frame[q] = (g + to_turns(alpha)) % 1.0
+        branch = self.decide(beta, _pulse_branch)
+        if branch == 1:
+            self.emit(("gpi2", q), _normalize(0.25 - g))
+        elif branch == 2:
+            self.emit(("gpi", q), _normalize(0.25 - g))
+        elif branch == 3:
+            self.emit(("gpi2", q), _normalize(-g))
+            self.emit(("gpi2", q), _normalize(0.5 - g - to_turns(beta)))
+            g = g + to_turns(beta)
+        self.frame[q] = np.mod(g + to_turns(alpha), 1.0)
 
-    def interact(self, a: int, b: int, theta: float) -> None:
+    def interact(self, a: int, b: int, theta: Any) -> None:
         """exp(−iθ/2 Z_a Z_b) as one native entangler (or none when it is local)."""
-        theta = math.remainder(theta, 2 * math.pi)  # into [−π, π]
-        if abs(theta) > math.pi / 2:  # exp(−iπ/2 ZZ) ∝ Z⊗Z: free frames
-            theta -= math.copysign(math.pi, theta)
-            self.apply(a, Z)
-            self.apply(b, Z)
-        if abs(theta) <= TOL:
+        theta = np.broadcast_to(np.asarray(theta, dtype=float), (self.n,))
+        theta = theta - 2 * math.pi * np.round(theta / (2 * math.pi))  # into [−π, π]
+        big = np.abs(theta) > math.pi / 2  # exp(−iπ/2 ZZ) ∝ Z⊗Z: free frames
+        if big.any():
+            theta = np.where(big, theta - np.copysign(math.pi, theta), theta)
+            for q in (a, b):
+                p = np.broadcast_to(self.pending.get(q, I2), (self.n, 2, 2))
+                self.pending[q] = np.where(big[:, None, None], matmul(Z, p), p)
+        if not self.decide(theta, _nonzero):
             return
         if self.entangler == "zz":
             self.flush(a)
             self.flush(b)
-            self.out.append(("zz", a, b, to_turns(theta)))
+            self.emit(("zz", a, b), to_turns(theta))
             return
         # exp(−iθ/2 ZZ) = H⊗H · exp(−iθ/2 XX) · H⊗H, and exp(−iθ/2 XX) = MS(0, 0, θ/2π)
         self.apply(a, H)
         self.apply(b, H)
         self.flush(a)
         self.flush(b)
-        phi0, phi1 = -self.frame.get(a, 0.0), -self.frame.get(b, 0.0)
-        if theta < 0:  # MS(φ0 + ½, φ1, t) = MS(φ0, φ1, −t)
-            phi0, theta = phi0 + 0.5, -theta
-        self.out.append(("ms", a, b, _normalize(phi0), _normalize(phi1), to_turns(theta)))
-        self.pending[a] = H @ self.pending.get(a, I2)
-        self.pending[b] = H @ self.pending.get(b, I2)
+        phi0 = -self.frame.get(a, np.zeros(self.n)) + np.where(theta < 0, 0.5, 0.0)
+        phi1 = -self.frame.get(b, np.zeros(self.n))
+        self.emit(("ms", a, b), _normalize(phi0), _normalize(phi1), to_turns(np.abs(theta)))
+        self.pending[a] = H
+        self.pending[b] = H
 
-    def run(self, ops: Iterable[Operator], qubit: Callable[[Any], int]) -> list[NativeGate]:
-        for op in ops:
-            if op.name in _DROPPED:
-                continue
-            _check_finite(op)
-            wires = [qubit(w) for w in op.wires]
-            if len(wires) == 1:
-                if op.name not in ("RZ", "PhaseShift"):
-                    self.apply(wires[0], _matrix(op))
-                else:  # the common diagonal case, without building a matrix
-                    self.apply(wires[0], rz(_params(op)[0]))
-            elif len(wires) == 2:
-                for step in two_qubit_recipe(op):
-                    if step[0] == "u":
-                        self.apply(wires[step[1]], step[2])
-                    else:
-                        self.interact(wires[0], wires[1], step[1])
-            else:
-                raise CompilationError(
-                    f"ionq.batch: operation {op.name} on wires {op.wires.tolist()} acts on more "
-                    "than two wires; it should have been decomposed (please report this)")
+    def kak_steps(self, matrices: np.ndarray) -> list[Step]:
+        """KAK steps for N two-qubit unitaries; a vanishing term is a branch like any other."""
+        forms = [kak(m) for m in matrices]
+        before = [np.stack([f.before[k] for f in forms]) for k in (0, 1)]
+        after = [np.stack([f.after[k] for f in forms]) for k in (0, 1)]
+        coefficients = np.array([f.coefficients for f in forms])
+        steps: list[Step] = [("u", 0, before[0]), ("u", 1, before[1])]
+        for j, word in enumerate(("XX", "YY", "ZZ")):
+            if self.decide(coefficients[:, j], _nonzero):
+                steps += _pauli_rotation(word, -2 * coefficients[:, j])  # exp(icPP)
+        return [*steps, ("u", 0, after[0]), ("u", 1, after[1])]
+
+    def finish(self) -> Compiled:
         for q in sorted(self.pending):
             self.flush(q)
-        return self.out
+        values = np.column_stack(self.columns) if self.columns else np.zeros((self.n, 0))
+        return Compiled(self.shape, values, self.frame, self.mismatch)
 
 
-def zyz(u: np.ndarray) -> tuple[float, float, float]:
-    """(α, β, γ) with u ≅ RZ(α)·RY(β)·RZ(γ) and β in [0, π].
+def _check_finite(slot: Slot, data: Sequence[np.ndarray]) -> None:
+    for d in data:
+        if not np.all(np.isfinite(d)):
+            raise CompilationError(f"ionq.batch: {slot.op.name} on wires "
+                                   f"{slot.op.wires.tolist()} has a non-finite parameter")
 
-    In SU(2), u = [[e^{−i(α+γ)/2}cos, −e^{−i(α−γ)/2}sin], [e^{i(α−γ)/2}sin, e^{i(α+γ)/2}cos]],
-    so the half-sums come from one consistent branch of √det.
+
+def slot_matrices(slot: Slot, data: Sequence[np.ndarray], n: int) -> np.ndarray:
+    """The op's matrix for N parameter sets: one broadcast call, else one op per member."""
+    op = slot.op
+    if not data:
+        return np.asarray(qml.math.unwrap(op.matrix()), dtype=complex)
+    try:
+        m = np.asarray(type(op).compute_matrix(*data, **op.hyperparameters), dtype=complex)
+        if m.shape == (n, 2 ** len(slot.qubits), 2 ** len(slot.qubits)):
+            return m
+    except Exception:  # noqa: BLE001, S110 - no broadcast form: build one op per member below
+        pass
+    return np.stack([np.asarray(qml.math.unwrap(qml.ops.functions.bind_new_parameters(
+        op, [d[i] for d in data]).matrix()), dtype=complex) for i in range(n)])
+
+
+def compile_slots(slots: Sequence[Slot], data: Sequence[Sequence[np.ndarray]], n: int,
+                  entangler: str, constants: dict[int, Any] | None = None) -> Compiled:
+    """Compile N circuits of one structure; ``data[k]`` holds slot k's parameters, N each.
+
+    ``constants`` (kept by a template across calls) caches what parameter-free slots compile
+    to: their matrix, or their KAK steps.
     """
-    u = u / np.sqrt(u[0, 0] * u[1, 1] - u[0, 1] * u[1, 0])
-    cos, sin = abs(u[0, 0]), abs(u[1, 0])
-    beta = 2 * math.atan2(sin, cos)
-    half_total = float(np.angle(u[1, 1])) if cos > 1e-14 else 0.0  # (α + γ)/2
-    half_diff = float(np.angle(u[1, 0])) if sin > 1e-14 else 0.0  # (α − γ)/2
-    return half_total + half_diff, beta, half_total - half_diff
+    batch = _Batch(n, entangler)
+    for k, (slot, d) in enumerate(zip(slots, data, strict=True)):
+        name = slot.op.name
+        if name in DROPPED:
+            continue
+        _check_finite(slot, d)
+        if len(slot.qubits) == 1:
+            (q,) = slot.qubits
+            if name in FAST_1Q:
+                u = FAST_1Q[name](*(np.real(x).astype(float) for x in d))
+            elif not d and constants is not None:
+                u = constants.get(k)
+                if u is None:
+                    u = constants[k] = slot_matrices(slot, d, n)
+            else:
+                u = slot_matrices(slot, d, n)
+            batch.apply(q, u)
+            continue
+        if len(slot.qubits) != 2:
+            raise CompilationError(
+                f"ionq.batch: operation {name} on wires {slot.op.wires.tolist()} acts on more "
+                "than two wires; it should have been decomposed (please report this)")
+        if name in RECIPES:
+            steps = RECIPES[name](*(np.real(x).astype(float) for x in d))
+        elif not d:  # a constant gate: one KAK form serves every member
+            steps = constants.get(k) if constants is not None else None
+            if steps is None:
+                steps = _Batch(1, entangler).kak_steps(slot_matrices(slot, d, 1)[None])
+                if constants is not None:
+                    constants[k] = steps
+        else:
+            steps = batch.kak_steps(slot_matrices(slot, d, n))
+        a, b = slot.qubits
+        for step in steps:
+            if step[0] == "u":
+                batch.apply(slot.qubits[step[1]], step[2])
+            else:
+                batch.interact(a, b, step[1])
+    return batch.finish()
+
+
+def _slots_and_data(ops: Sequence[Operator], wire_order: Sequence[Any]
+                    ) -> tuple[list[Slot], list[list[np.ndarray]]]:
+    index = {w: i for i, w in enumerate(wire_order)}
+    slots = [Slot(op, tuple(index[w] for w in op.wires)) for op in ops]
+    data = [[np.asarray(qml.math.unwrap(p))[None] for p in op.data] for op in ops]
+    return slots, data
 
 
 def compile_with_frames(ops: Sequence[Operator], wire_order: Sequence[Any],
@@ -252,10 +413,8 @@ def compile_with_frames(ops: Sequence[Operator], wire_order: Sequence[Any],
 
     The circuit's unitary equals, up to global phase, ``⊗ RZ(2π·frames[q])`` after the gates.
     """
-    index = {w: i for i, w in enumerate(wire_order)}
-    compiler = _Compiler(entangler)
-    gates = compiler.run(ops, index.__getitem__)
-    return gates, compiler.frame
+    compiled = compile_slots(*_slots_and_data(ops, wire_order), 1, entangler)
+    return compiled.gates(0), {q: float(f[0]) for q, f in compiled.frames.items()}
 
 
 def compile_native(ops: Sequence[Operator], wire_order: Sequence[Any],
@@ -291,8 +450,6 @@ def native_operations(gates: Iterable[NativeGate], wire_order: Sequence[Any]) ->
         else:
             ops.append(ZZ(g[3], wires=[wire_order[g[1]], wire_order[g[2]]]))
     return ops
-
-
 
 
 def serialize_native(ops: Sequence[Operator], wire_order: Sequence[Any],

@@ -75,6 +75,15 @@ class TestRequest:
         assert info.value.api_message == "too many circuits"
         assert "POST /jobs" in str(info.value)
 
+    async def test_malformed_success_body_is_an_api_error(self) -> None:
+        with aioresponses() as m:
+            m.get(f"{API}/jobs/j1", status=200, body=b'{"id": "j1", "stat')
+            async with make_client() as client:
+                with pytest.raises(APIError, match="not valid JSON.*GET /jobs/j1|GET /jobs/j1"
+                                   ".*not valid JSON") as info:
+                    await client.request("GET", "/jobs/j1")
+        assert info.value.status == 200
+
     async def test_post_500_is_not_retried(self) -> None:
         """A 5xx after POST /jobs is raised at once: the job may exist."""
         with aioresponses() as m:

@@ -87,5 +87,5 @@ class TestPollDelay:
 
     def test_backoff_floor_grows_when_prediction_is_wrong(self) -> None:
         job = {"status": "started"}
-        delays = [next_poll_delay(job, n, poll_min=0.1, poll_max=5) for n in range(12)]
+        delays = [next_poll_delay(job, n, poll_min=0.1, poll_max=5) for n in range(20)]
         assert delays[0] == 0.1 and delays == sorted(delays) and delays[-1] == 5
