@@ -15,11 +15,13 @@ from .exceptions import (
     RetriableAPIError,
     TransportError,
 )
+from .optimize import BatchSPSAOptimizer, LatencyBalanced, StepStats, Tiered
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "IonQBatchDevice", "IonQBatchError", "ConfigurationError", "CredentialsError",
+    "IonQBatchDevice", "BatchSPSAOptimizer", "LatencyBalanced", "StepStats", "Tiered",
+    "IonQBatchError", "ConfigurationError", "CredentialsError",
     "CompilationError", "APIError", "RetriableAPIError", "TransportError",
     "AmbiguousSubmitError", "JobError", "JobFailedError", "JobCanceledError", "JobTimeoutError",
     "__version__",

@@ -83,6 +83,13 @@ def _bench_pulses(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_overhead(args: argparse.Namespace) -> int:
+    from .bench.overhead import report
+
+    print(report(tuple(args.sizes), compare=not args.no_compare))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ionq-batch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -110,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
         dest="benchmark", required=True)
     bench.add_parser("pulses", help="native pulse counts against the generic scheme"
                      ).set_defaults(func=_bench_pulses)
+    overhead = bench.add_parser("overhead", help="client-side time per circuit and a "
+                                "960-circuit gradient, against pennylane-ionq")
+    overhead.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000, 5000])
+    overhead.add_argument("--no-compare", action="store_true",
+                          help="skip pennylane-ionq even if it is installed")
+    overhead.set_defaults(func=_bench_overhead)
     return parser
 
 

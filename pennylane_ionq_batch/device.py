@@ -8,9 +8,11 @@ are sent concurrently).
 from __future__ import annotations
 
 import logging
+import threading
 import weakref
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,9 +21,11 @@ from pennylane.devices.modifiers import single_tape_support
 from pennylane.tape import QuantumScript
 from pennylane.wires import Wires
 
+from . import deferral
 from .backends import BackendSpec, entangler_for, lookup_backend
 from .client import IonQClient, JobOutcome, build_job, fetch_backend, plan_chunks, run_jobs
-from .compile import serialize_circuit, serialize_native
+from .compile import StructureCache, serialize_circuit
+from .compile.template import CacheStats
 from .config import ClientConfig, JobOptions, resolve_api_key, resolve_api_url
 from .exceptions import APIError, ConfigurationError, TransportError
 from .payload import SerializedCircuit
@@ -43,6 +47,19 @@ def _resolve_backend(backend: str) -> tuple[str, bool]:
     if backend.startswith("emulator:"):
         return backend.split(":", 1)[1], True
     return backend, False
+
+
+@dataclass(frozen=True)
+class ExecutionStats:
+    """What the last ``execute()`` cost: circuits, jobs, and IonQ's time (slowest job)."""
+
+    circuits: int
+    circuits_sent: int
+    jobs: int
+    http_requests: int
+    queue_s: float
+    execution_s: float
+    round_trip_s: float
 
 
 def _close_client(client: IonQClient) -> None:
@@ -74,6 +91,7 @@ class IonQBatchDevice(Device):
         metadata (dict[str, str]): metadata attached to every job.
         seed (int): seed of client-side sampling from exact probabilities.
         timeout (float): seconds one ``execute()`` may wait; its jobs are canceled after.
+        structure_cache_size (int): how many compiled circuit structures to keep (LRU).
         emulator_noise (bool): with ``"emulator:<qpu>"``, sample with the QPU's published noise
             model (the default) or, if False, without noise (shots are still sampled).
         client_options (dict): HTTP settings of :class:`~.config.ClientConfig`
@@ -91,7 +109,7 @@ class IonQBatchDevice(Device):
         error_mitigation: Mapping[str, bool] | None = None, job_name: str = "ionq-batch",
         metadata: Mapping[str, str] | None = None, seed: int | None = None,
         timeout: float | None = None, client_options: Mapping[str, Any] | None = None,
-        emulator_noise: bool = True,
+        emulator_noise: bool = True, structure_cache_size: int = 256,
     ) -> None:
         super().__init__(wires=wires, shots=shots)
         remote_backend, emulated = _resolve_backend(backend)
@@ -107,6 +125,9 @@ class IonQBatchDevice(Device):
         if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
             raise ConfigurationError(f"ionq.batch: timeout must be positive seconds, got "
                                      f"{timeout!r}")
+        if not isinstance(structure_cache_size, int) or structure_cache_size < 1:
+            raise ConfigurationError("ionq.batch: structure_cache_size must be a positive int, "
+                                     f"got {structure_cache_size!r}")
         extra = set(client_options or {}) - set(_CLIENT_OPTIONS)
         if extra:
             raise ConfigurationError(f"ionq.batch: unknown client_options {sorted(extra)}; "
@@ -130,6 +151,10 @@ class IonQBatchDevice(Device):
         self._rng = np.random.default_rng(seed)
         self._client: IonQClient | None = None
         self._entangler: str | None = None
+        self._structures = StructureCache(structure_cache_size)
+        self._metrics: dict[str, int] = defaultdict(int)
+        self._metrics_lock = threading.Lock()
+        self.last_execution: ExecutionStats | None = None
 
     def __repr__(self) -> str:
         return (f"<IonQBatchDevice backend={self.options.backend!r} wires={self.wires} "
@@ -169,20 +194,44 @@ class IonQBatchDevice(Device):
             self._entangler = entangler_for(self.backend, self.options.noise_model, supported)
         return self._entangler
 
-    def _serialize(self, tape: QuantumScript, wire_order: Wires) -> SerializedCircuit:
+    def _serialize(self, circuits: Sequence[QuantumScript], wire_orders: Sequence[Wires]
+                   ) -> tuple[list[SerializedCircuit], CacheStats]:
         if self.options.gateset == "native":
-            return serialize_native(tape.operations, wire_order, self.entangler())
-        return serialize_circuit(tape.operations, wire_order)
+            return self._structures.serialize([t.operations for t in circuits], wire_orders,
+                                              self.entangler())
+        return ([serialize_circuit(t.operations, w) for t, w in zip(circuits, wire_orders,
+                                                                     strict=True)], CacheStats())
 
     def execute(self, circuits: Sequence[QuantumScript],
                 execution_config: ExecutionConfig | None = None) -> tuple[Any, ...]:
+        session = deferral.active()
+        if session is not None:  # an optimizer step is gathering circuits into one batch
+            return session.intercept(self, circuits, self._execute, self._placeholders)
+        return self._execute(circuits)
+
+    def _placeholders(self, circuits: Sequence[QuantumScript]) -> tuple[Any, ...]:
+        """Results of uniform probabilities, shaped like real ones, for a recording pass."""
+        out, rng = [], np.random.default_rng(0)  # not the device's: keep its draws unchanged
+        for tape in circuits:
+            wires = self._wire_order(tape)
+            probs = np.full(2 ** len(wires), 1.0 / 2 ** len(wires))
+            out.append(tape_results(tape, probs, wires, rng, exact=True))
+        return tuple(out)
+
+    def _execute(self, circuits: Sequence[QuantumScript]) -> tuple[Any, ...]:
         wire_orders = [self._wire_order(t) for t in circuits]
-        serialized = [self._serialize(t, w) for t, w in zip(circuits, wire_orders, strict=True)]
+        serialized, cache = self._serialize(circuits, wire_orders)
+        # With exact probabilities, identical circuits are sent once and share their result.
+        # Measured backends keep duplicates: each run is an independent sample.
+        first: dict[bytes, int] = {}
+        source = [i if self.options.noisy else first.setdefault(s.body, i)
+                  for i, s in enumerate(serialized)]
+        unique = [i for i, j in enumerate(source) if i == j]
         # The ideal simulator returns exact probabilities whatever the shots, so one job serves
         # tapes with any shots; measuring backends take one shot count per job.
         groups: dict[int | None, list[int]] = defaultdict(list)
-        for i, tape in enumerate(circuits):
-            groups[tape.shots.total_shots if self.options.noisy else None].append(i)
+        for i in unique:
+            groups[circuits[i].shots.total_shots if self.options.noisy else None].append(i)
         jobs, order = [], []
         for shots, members in groups.items():
             for chunk in plan_chunks([serialized[i] for i in members]):
@@ -195,24 +244,48 @@ class IonQBatchDevice(Device):
             outcome = background_loop().run(
                 run_jobs(self._get_client(), jobs, timeout=self.timeout))
         finally:
-            self._track(circuits, outcome)
-        results: list[Any] = [None] * len(circuits)
-        for i, hist in zip(order, outcome.histograms, strict=True):
-            probs = histogram_to_probs(hist, serialized[i].qubits)
-            results[i] = tape_results(circuits[i], probs, wire_orders[i], self._rng,
-                                      exact=not self.options.noisy)
-        return tuple(results)
+            self._count(len(circuits), len(unique), cache)
+            self._record(circuits, outcome, len(unique), cache)
+        probs = {i: histogram_to_probs(hist, serialized[i].qubits)
+                 for i, hist in zip(order, outcome.histograms, strict=True)}
+        return tuple(tape_results(tape, probs[source[i]], wire_orders[i], self._rng,
+                                  exact=not self.options.noisy)
+                     for i, tape in enumerate(circuits))
 
-    def _track(self, circuits: Sequence[QuantumScript], outcome: JobOutcome | None) -> None:
+    @property
+    def metrics(self) -> dict[str, int]:
+        """Totals over this device's life: compiled-structure cache use and duplicates."""
+        return {**self._metrics, "structures_cached": len(self._structures)}
+
+    def _count(self, n: int, sent: int, cache: CacheStats) -> None:
+        with self._metrics_lock:
+            for key, value in (("circuits", n), ("circuits_sent", sent),
+                               ("circuits_deduplicated", n - sent),
+                               ("structure_cache_hits", cache.hits),
+                               ("structure_cache_misses", cache.misses)):
+                self._metrics[key] += value
+
+    def _record(self, circuits: Sequence[QuantumScript], outcome: JobOutcome | None,
+                sent: int, cache: CacheStats) -> None:
+        timings = outcome.timings if outcome else []
+        stats = outcome.stats if outcome else None
+        self.last_execution = ExecutionStats(
+            circuits=len(circuits), circuits_sent=sent,
+            jobs=len(outcome.job_ids) if outcome else 0,
+            http_requests=stats.requests if stats else 0,
+            queue_s=max((t.queue_s for t in timings), default=0.0),
+            execution_s=max((t.execution_s for t in timings), default=0.0),
+            round_trip_s=max((t.round_trip_s for t in timings), default=0.0))
         if not self.tracker.active:
             return
-        stats = outcome.stats if outcome else None
+        last = self.last_execution
         self.tracker.update(
-            batches=1, executions=len(circuits), batch_len=len(circuits),
-            jobs=len(outcome.job_ids) if outcome else 0,
-            job_ids=list(outcome.job_ids) if outcome else [],
-            http_requests=stats.requests if stats else 0,
-            http_retries=stats.retries if stats else 0)
+            batches=1, executions=len(circuits), batch_len=len(circuits), circuits_sent=sent,
+            structure_cache_hits=cache.hits, structure_cache_misses=cache.misses,
+            jobs=last.jobs, job_ids=list(outcome.job_ids) if outcome else [],
+            http_requests=last.http_requests, http_retries=stats.retries if stats else 0,
+            job_queue_seconds=last.queue_s, job_execution_seconds=last.execution_s,
+            job_round_trip_seconds=last.round_trip_s)
         for tape in circuits:
             if tape.shots:
                 self.tracker.update(shots=tape.shots.total_shots)

@@ -304,7 +304,69 @@ class TestNativeGateset:
         assert sum(threaded_emulator.log.requests.values()) == 0  # the simulator is not asked
 
 
-def test_impersonated_qpu_without_noise_samples_exact_probabilities() -> None:
+class TestStructureCacheAndDuplicates:
+    def tape(self, x: float, mp: object = None) -> qml.tape.QuantumScript:
+        return qml.tape.QuantumScript([qml.RY(x, 0), qml.CNOT([0, 1]), qml.RX(x / 2, 1)],
+                                      [mp or qml.expval(qml.PauliZ(1))])
+
+    def test_identical_circuits_are_sent_once(self, threaded_emulator: EmulatorServer) -> None:
+        dev = device(threaded_emulator, wires=2)
+        tapes = [self.tape(0.4) for _ in range(50)] + [self.tape(0.4, qml.probs(wires=[0, 1])),
+                                                       self.tape(0.9)]
+        with qml.Tracker(dev) as tracker:
+            ours = qml.execute(tapes, dev)
+        ref = qml.execute(tapes, qml.device("default.qubit", wires=2))
+        for a, b in zip(ours, ref, strict=True):
+            assert np.allclose(a, b, atol=1e-12)
+        assert threaded_emulator.log.circuits_created == 2  # 52 tapes, 2 distinct circuits
+        assert tracker.totals["circuits_sent"] == 2 and tracker.totals["executions"] == 52
+        assert dev.metrics["circuits_deduplicated"] == 50
+
+    def test_measured_backends_keep_duplicates(self) -> None:
+        dev = qml.device("ionq.batch", wires=2, backend="emulator:qpu.aria-1", seed=1)
+        before = dev.emulator.log.circuits_created
+        qml.execute([qml.tape.QuantumScript(self.tape(0.4).operations, [qml.counts()],
+                                            shots=100)] * 3, dev)
+        assert dev.emulator.log.circuits_created - before == 3  # independent samples
+
+    def test_cache_hits_reach_tracker_and_metrics(self, threaded_emulator: EmulatorServer
+                                                  ) -> None:
+        dev = device(threaded_emulator, wires=2)
+        with qml.Tracker(dev) as tracker:
+            qml.execute([self.tape(0.1 * k) for k in range(1, 11)], dev)
+            qml.execute([self.tape(0.05 * k) for k in range(1, 5)], dev)
+        assert tracker.history["structure_cache_misses"] == [1, 0]
+        assert tracker.history["structure_cache_hits"] == [9, 4]
+        assert dev.metrics == {"circuits": 14, "circuits_sent": 14, "circuits_deduplicated": 0,
+                               "structure_cache_hits": 13, "structure_cache_misses": 1,
+                               "structures_cached": 1}
+
+    def test_960_tape_gradient_batch_is_one_job(self, threaded_emulator: EmulatorServer
+                                                ) -> None:
+        dev = device(threaded_emulator, wires=8)
+        shape = qml.StronglyEntanglingLayers.shape(n_layers=2, n_wires=8)
+        rng = np.random.default_rng(5)
+
+        @qml.qnode(dev, diff_method="parameter-shift")
+        def circuit(weights, x):
+            qml.AngleEmbedding(x, wires=range(8))
+            qml.StronglyEntanglingLayers(weights, wires=range(8))
+            return qml.expval(qml.sum(*(qml.PauliZ(w) for w in range(8))))
+
+        weights = qml.numpy.array(rng.uniform(0, 3, shape), requires_grad=True)
+        xs = qml.numpy.array(rng.uniform(0, 1, (10, 8)), requires_grad=False)  # 10 samples
+
+        def cost(w):
+            return qml.math.sum(circuit(w, xs))  # broadcast over the samples
+
+        with qml.Tracker(dev) as tracker:
+            grad = qml.grad(cost)(weights)
+        # 48 parameters × 2 shifts × 10 samples = 960 circuits in one execute, one job
+        assert tracker.history["batch_len"] == [10, 960]
+        assert tracker.history["jobs"] == [1, 1]
+        ref = qml.grad(lambda w: qml.math.sum(qml.QNode(circuit.func, qml.device(
+            "default.qubit", wires=8))(w, xs)))(weights)
+        assert np.allclose(grad, ref, atol=1e-10)
     dev = qml.device("ionq.batch", wires=3, backend="emulator:qpu.forte-1", emulator_noise=False,
                      seed=3)
     qnode = qml.set_shots(qml.QNode(lambda: (qml.Hadamard(0), qml.CNOT([0, 1]), qml.CNOT([1, 2]),

@@ -1,0 +1,194 @@
+"""BatchSPSAOptimizer: ``qml.SPSAOptimizer``'s algorithm, one IonQ job per step.
+
+``qml.SPSAOptimizer`` calls the cost at θ + cΔ and at θ − cΔ separately (and once more at θ in
+``step_and_cost``), and a cost that loops over samples calls its QNode once per sample: each
+call is a job. Here every evaluation a step needs goes through
+:func:`~pennylane_ionq_batch.deferral.evaluate_together`, so an ``ionq.batch`` device receives
+them as one ``execute()`` — one job — whatever the shape of the cost.
+
+With the defaults (``resamplings=1``, no ``seed``/``rng``) the perturbations come from NumPy's
+global generator in the same order as upstream, so the trajectory is the same.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pennylane as qml
+
+from ..deferral import Evaluations, evaluate_together
+from .fit import FitResult, run_fit
+from .hooks import BatchSizeHook, StepStats
+
+Args = Sequence[Any]
+
+
+def _trainable(arg: Any) -> bool:
+    """Upstream's rule (``requires_grad``); JAX arrays, which have no such flag, train."""
+    flag = getattr(arg, "requires_grad", None)
+    if flag is None:
+        return qml.math.get_interface(arg) == "jax"
+    return bool(flag)
+
+
+def _like(values: np.ndarray, arg: Any) -> Any:
+    """A NumPy array as the same kind of tensor (and dtype) as ``arg``."""
+    if isinstance(arg, np.ndarray) or qml.math.get_interface(arg) in ("numpy", "autograd"):
+        return values
+    return qml.math.cast_like(qml.math.convert_like(values, arg), arg)
+
+
+class BatchSPSAOptimizer:
+    """Simultaneous perturbation stochastic approximation, one IonQ job per step.
+
+    The constructor, ``step``, ``step_and_cost``, ``compute_grad`` and ``apply_grad`` match
+    :class:`pennylane.SPSAOptimizer` (same defaults, same errors). Keyword-only extras:
+
+    Args:
+        resamplings (int): perturbation pairs per step, averaged; all sent in the same job.
+        rng (numpy.random.Generator): draws the perturbations; default NumPy's global
+            generator, as upstream.
+        seed (int): shorthand for ``rng=numpy.random.default_rng(seed)``.
+        batch_size_hook (BatchSizeHook): called after each step with :class:`StepStats`; its
+            answer becomes ``resamplings`` (or, in :meth:`fit` with ``batch_size="auto"``, the
+            mini-batch size).
+    """
+
+    def __init__(self, maxiter: int | None = None, alpha: float = 0.602, gamma: float = 0.101,
+                 c: float = 0.2, A: float | None = None, a: float | None = None, *,
+                 resamplings: int = 1, rng: np.random.Generator | None = None,
+                 seed: int | None = None, batch_size_hook: BatchSizeHook | None = None) -> None:
+        self.a = a
+        self.A = A
+        if not maxiter and not A:
+            raise TypeError("One of the parameters maxiter or A must be provided.")
+        if not A:
+            self.A = maxiter * 0.1  # type: ignore[operator]
+        if not a:
+            self.a = 0.05 * (self.A + 1) ** alpha  # type: ignore[operator]
+        self.c = c
+        self.alpha = alpha
+        self.gamma = gamma
+        self.k = 1
+        self.ak = self.a / (self.A + 1) ** self.alpha  # type: ignore[operator]
+        if not isinstance(resamplings, int) or resamplings < 1:
+            raise ValueError(f"resamplings must be a positive int, got {resamplings!r}")
+        if rng is not None and seed is not None:
+            raise ValueError("give rng or seed, not both")
+        if batch_size_hook is not None and not isinstance(batch_size_hook, BatchSizeHook):
+            raise TypeError("batch_size_hook needs a next_batch_size(stats) -> int method")
+        self.resamplings = resamplings
+        self.rng = rng if rng is not None else (
+            np.random.default_rng(seed) if seed is not None else None)
+        self.batch_size_hook = batch_size_hook
+        self.losses: list[float] = []
+        self.last_stats: StepStats | None = None
+        self.fallbacks = 0  # evaluations that could not be answered from the step's batch
+        self._hook_sets = "resamplings"  # fit(batch_size="auto") points it at the mini-batch
+
+    # -- the upstream interface -----------------------------------------------------------------
+    def step(self, objective_fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        new_args, _ = self._step(objective_fn, args, kwargs, with_cost=False)
+        return new_args[0] if len(new_args) == 1 else new_args
+
+    def step_and_cost(self, objective_fn: Callable[..., Any], *args: Any,
+                      **kwargs: Any) -> tuple[Any, Any]:
+        """The new arguments and the cost at the old ones (evaluated in the same job)."""
+        new_args, cost = self._step(objective_fn, args, kwargs, with_cost=True)
+        return (new_args[0] if len(new_args) == 1 else new_args), cost
+
+    def compute_grad(self, objective_fn: Callable[..., Any], args: Args,
+                     kwargs: dict[str, Any]) -> tuple[Any, ...]:
+        return self._gradient(objective_fn, args, kwargs, with_cost=False)[0]
+
+    def apply_grad(self, grad: Sequence[Any], args: Args) -> list[Any]:
+        self.ak = self.a / (self.A + self.k) ** self.alpha  # type: ignore[operator]
+        args_new = list(args)
+        trained = 0
+        for index, arg in enumerate(args):
+            if _trainable(arg):
+                args_new[index] = arg - self.ak * grad[trained]
+                trained += 1
+        return args_new
+
+    def fit(self, cost: Callable[..., Any], params: Any, X: Any, Y: Any, *,
+            batch_size: int | str = 10, epochs: int = 1,
+            checkpoint: str | os.PathLike[str] | None = None, checkpoint_every: int = 1,
+            callback: Callable[[int, Any, float], None] | None = None) -> FitResult:
+        """Train ``cost(params, X_batch, Y_batch)`` over mini-batches for ``epochs`` epochs.
+
+        Each step is one :meth:`step_and_cost` (one job). ``batch_size="auto"`` lets the
+        ``batch_size_hook`` size the mini-batches. With ``checkpoint``, the run is saved every
+        ``checkpoint_every`` steps and, if the file exists, resumed from it exactly.
+        ``callback(step, params, loss)`` is called after each step.
+        """
+        return run_fit(self, cost, params, X, Y, batch_size=batch_size, epochs=epochs,
+                       checkpoint=checkpoint, checkpoint_every=checkpoint_every,
+                       callback=callback)
+
+    # -- internals ------------------------------------------------------------------------------
+    def _choice(self, shape: tuple[int, ...]) -> np.ndarray:
+        if self.rng is None:
+            return np.random.choice([-1, 1], size=shape)  # upstream draws exactly this
+        return self.rng.choice([-1, 1], size=shape)
+
+    def _step(self, objective_fn: Callable[..., Any], args: Args, kwargs: dict[str, Any], *,
+              with_cost: bool) -> tuple[list[Any], Any]:
+        grad, cost, evaluations = self._gradient(objective_fn, args, kwargs,
+                                                 with_cost=with_cost)
+        new_args = self.apply_grad(grad, args)
+        if with_cost:
+            self.losses.append(float(qml.math.to_numpy(cost)))
+        stats = self.last_stats = _step_stats(self.k, self.resamplings, evaluations, self.losses)
+        self.k += 1
+        if self.batch_size_hook is not None and self._hook_sets == "resamplings":
+            self.resamplings = max(1, int(self.batch_size_hook.next_batch_size(stats)))
+        return new_args, cost
+
+    def _gradient(self, objective_fn: Callable[..., Any], args: Args, kwargs: dict[str, Any],
+                  *, with_cost: bool) -> tuple[tuple[Any, ...], Any, Evaluations]:
+        ck = self.c / self.k**self.gamma
+        deltas, points = [], []
+        for _ in range(self.resamplings):
+            delta, plus, minus = [], list(args), list(args)
+            for index, arg in enumerate(args):
+                if _trainable(arg):
+                    di = self._choice(qml.math.shape(arg))
+                    multiplier = _like(ck * di, arg)
+                    plus[index] = arg + multiplier
+                    minus[index] = arg - multiplier
+                    delta.append(di)
+            deltas.append(delta)
+            points += [(plus, kwargs), (minus, kwargs)]
+        if with_cost:
+            points.append((list(args), kwargs))
+        evaluations = evaluate_together(objective_fn, points)
+        values = evaluations.values
+        self.fallbacks += evaluations.fallbacks
+        if np.size(qml.math.to_numpy(values[0])) > 1:
+            raise ValueError("The objective function must be a scalar function for the "
+                             "gradient to be computed.")
+        grads: list[Any] = []
+        for r, delta in enumerate(deltas):
+            yplus, yminus = values[2 * r], values[2 * r + 1]
+            trainable = [arg for arg in args if _trainable(arg)]
+            g = [(yplus - yminus) / (2 * ck * _like(di, arg))
+                 for di, arg in zip(delta, trainable, strict=True)]
+            grads = g if r == 0 else [acc + x for acc, x in zip(grads, g, strict=True)]
+        if self.resamplings > 1:
+            grads = [g / self.resamplings for g in grads]
+        cost = values[-1] if with_cost else None
+        return tuple(grads), cost, evaluations
+
+
+def _step_stats(step: int, batch_size: int, evaluations: Evaluations,
+                losses: Sequence[float]) -> StepStats:
+    runs = [d.last_execution for d in evaluations.devices if d.last_execution is not None]
+    return StepStats(
+        step=step, batch_size=batch_size, circuits=sum(r.circuits for r in runs),
+        jobs=sum(r.jobs for r in runs), queue_s=max((r.queue_s for r in runs), default=0.0),
+        execution_s=max((r.execution_s for r in runs), default=0.0),
+        round_trip_s=max((r.round_trip_s for r in runs), default=0.0), losses=tuple(losses))
