@@ -1,5 +1,5 @@
-"""The ``ionq-batch`` command: ``demo`` (evaluate and train on the emulator), ``emulator``, and
-``bench`` (figures printed side by side with the alternatives)."""
+"""The ``ionq-batch`` command: ``train`` (a classifier, one job per step), ``demo``,
+``emulator``, and ``bench`` (figures printed side by side with the alternatives)."""
 
 from __future__ import annotations
 
@@ -73,6 +73,31 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    import pennylane as qml
+
+    from .train import train, write_outputs
+
+    dev = qml.device("ionq.batch", wires=4, backend=args.backend)
+    print(f"device: {dev}")
+    print(f"training a 4-qubit classifier on two half-moons (40 samples, test 20): "
+          f"{args.epochs} epochs of mini-batches of {args.batch_size}, one IonQ job per step")
+    summary, _ = train(dev, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                       progress=not args.quiet, checkpoint=args.checkpoint)
+    written = write_outputs(summary, Path(args.out))
+    print(f"steps {summary.steps}  jobs {summary.jobs}  HTTP requests {summary.http_requests}  "
+          f"circuits {summary.circuits}  {summary.seconds:.1f} s "
+          f"({summary.seconds / max(1, summary.steps):.2f} s per step)")
+    print(f"final loss {summary.final_loss:.4f}  train accuracy {summary.train_accuracy:.0%}  "
+          f"test accuracy {summary.test_accuracy:.0%}")
+    print("wrote " + ", ".join(str(p) for p in written)
+          + ("" if len(written) > 1 else "  (pip install 'pennylane-ionq-batch[plot]' for "
+             "loss.png)"))
+    return 0
+
+
 def _bench_pulses(args: argparse.Namespace) -> int:
     from .bench.pulses import pulse_table
 
@@ -90,6 +115,13 @@ def _bench_overhead(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_train(args: argparse.Namespace) -> int:
+    from .bench.training import report
+
+    print(report(args.steps, args.time_scale, compare=not args.no_compare))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ionq-batch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -100,6 +132,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--backend", default="emulator",
                       help='"emulator" (default, offline) or any ionq.batch backend')
     demo.set_defaults(func=_demo)
+
+    tr = sub.add_parser("train", help="train a variational classifier, one IonQ job per step")
+    tr.add_argument("--epochs", type=int, default=30)
+    tr.add_argument("--batch-size", type=int, default=10)
+    tr.add_argument("--seed", type=int, default=1)
+    tr.add_argument("--backend", default="emulator",
+                    help='"emulator" (default, offline) or any ionq.batch backend')
+    tr.add_argument("--out", default="ionq-batch-train", help="directory for summary.json "
+                    "and loss.png")
+    tr.add_argument("--checkpoint", default=None, help="save here every step; resume if it "
+                    "exists")
+    tr.add_argument("--quiet", action="store_true", help="no progress bar")
+    tr.set_defaults(func=_train)
 
     emu = sub.add_parser("emulator", help="serve the IonQ API emulator until interrupted")
     emu.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback)")
@@ -123,6 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
     overhead.add_argument("--no-compare", action="store_true",
                           help="skip pennylane-ionq even if it is installed")
     overhead.set_defaults(func=_bench_overhead)
+    training = bench.add_parser("train", help="seconds, jobs and requests per SPSA step under "
+                                "IonQ-like latency, against pennylane-ionq and qml.SPSA")
+    training.add_argument("--steps", type=int, default=3)
+    training.add_argument("--time-scale", type=float, default=0.1)
+    training.add_argument("--no-compare", action="store_true",
+                          help="skip pennylane-ionq even if it is installed")
+    training.set_defaults(func=_bench_train)
     return parser
 
 

@@ -43,3 +43,12 @@ def test_bench_pulses_prints_the_table(capsys: pytest.CaptureFixture[str]) -> No
 
 def test_emulator_ideal_qpus_flag() -> None:
     assert build_parser().parse_args(["emulator", "--ideal-qpus"]).ideal_qpus
+
+
+def test_bench_train_runs_one_job_per_step(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "train", "--steps", "1", "--time-scale", "0.01", "--no-compare"]) == 0
+    out = capsys.readouterr().out
+    [row] = [line for line in out.splitlines() if line.startswith("| ionq.batch + Batch")]
+    assert row.split("|")[3].strip() == "1"  # jobs per step
+    [row] = [line for line in out.splitlines() if line.startswith("| ionq.batch + qml.SPSA")]
+    assert row.split("|")[3].strip() == "20"  # qml.SPSAOptimizer: one job per QNode call

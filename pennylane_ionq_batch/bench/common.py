@@ -60,6 +60,8 @@ def emulator(latency: str = "instant", time_scale: float = 1.0) -> Iterator[Remo
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        if proc.stderr is not None:
+            proc.stderr.close()
 
 
 def pennylane_ionq_device(server: RemoteEmulator, wires: int, **kwargs: Any) -> Any | None:

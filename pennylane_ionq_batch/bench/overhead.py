@@ -13,7 +13,7 @@ import numpy as np
 import orjson
 import pennylane as qml
 
-from ..compile import StructureCache
+from ..compile import StructureCache, Template, structure_key
 from ..emulator.statevector import simulate
 from ..results import histogram_to_probs, tape_results
 from .common import (
@@ -34,6 +34,8 @@ class OverheadRow:
     preprocess_us: float
     uncached_us: float  # structure key + parameters + compile + serialise, empty cache
     cached_us: float  # the same with the structure's template cached
+    lookup_us: float  # of which: structure key and gathering parameters
+    bind_us: float  # of which: vectorised compile (bind) and JSON rendering
     parse_us: float
     ours_cpu_us: float  # qml.execute on ionq.batch: this process's CPU (cache warm)
     ours_wall_us: float
@@ -63,6 +65,11 @@ def overhead_row(n: int, compare: bool = True) -> OverheadRow:
         cache = StructureCache()
         cache.serialize(ops, orders, entangler)
         t_warm, (bodies, _) = timed(lambda: cache.serialize(ops, orders, entangler), 3)
+        template = Template.build(ops[0], orders[0], entangler)
+        t_lookup, data = timed(lambda: ([structure_key(o, w, entangler)
+                                         for o, w in zip(ops, orders, strict=True)],
+                                        template.gather(ops))[1], 3)
+        t_bind, _ = timed(lambda: template.serialize(data, n), 3)
         hists = [_histogram(b.body) for b in bodies[:50]] * (n // 50 + 1)
         rng = np.random.default_rng(0)
         t_parse, _ = timed(lambda: [
@@ -70,8 +77,8 @@ def overhead_row(n: int, compare: bool = True) -> OverheadRow:
             for t, h, b, o in zip(prepared, hists, bodies, orders, strict=False)], 3)
         qml.execute(tapes[:2], dev)  # open the HTTP session and cache the structure
         wall, cpu, ours = timed_cpu(lambda: qml.execute(tapes, dev))
-        row = OverheadRow(n, t_pre * per, t_cold * per, t_warm * per, t_parse * per,
-                          cpu * per, wall * per, None, None)
+        row = OverheadRow(n, t_pre * per, t_cold * per, t_warm * per, t_lookup * per,
+                          t_bind * per, t_parse * per, cpu * per, wall * per, None, None)
         pl_dev = pennylane_ionq_device(server, 8) if compare else None
         if pl_dev is not None:
             try:
@@ -127,14 +134,15 @@ def gradient_runs(compare: bool = True) -> list[GradientRun]:
 def report(sizes: tuple[int, ...] = (10, 100, 1000, 5000), compare: bool = True) -> str:
     rows = [overhead_row(n, compare) for n in sizes]
     compared = any(r.theirs_cpu_us is not None or r.theirs_error for r in rows)
-    header = ["tapes", "preprocess", "compile+serialise (uncached)", "(cached)", "parse",
-              "ionq.batch client CPU", "wall"]
+    header = ["tapes", "preprocess", "compile+serialise, uncached", "cached", "of which key "
+              "+ params", "of which bind + serialise", "parse", "ionq.batch client CPU", "wall"]
     if compared:
         header += ["pennylane-ionq client CPU", "wall", "CPU ratio", "wall ratio"]
     table = []
     for r in rows:
         line = [r.tapes, f"{r.preprocess_us:.0f}", f"{r.uncached_us:.1f}", f"{r.cached_us:.1f}",
-                f"{r.parse_us:.1f}", f"{r.ours_cpu_us:.0f}", f"{r.ours_wall_us:.0f}"]
+                f"{r.lookup_us:.1f}", f"{r.bind_us:.1f}", f"{r.parse_us:.1f}",
+                f"{r.ours_cpu_us:.0f}", f"{r.ours_wall_us:.0f}"]
         if compared and r.theirs_cpu_us is not None and r.theirs_wall_us is not None:
             line += [f"{r.theirs_cpu_us:.0f}", f"{r.theirs_wall_us:.0f}",
                      f"{r.theirs_cpu_us / r.ours_cpu_us:.2f}×",

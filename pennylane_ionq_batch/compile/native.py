@@ -165,13 +165,13 @@ def supports_operation(op: Operator) -> bool:
 
 
 def zyz(u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(α, β, γ) with u ≅ RZ(α)·RY(β)·RZ(γ), β in [0, π], for N×2×2 unitaries.
+    """(α, β, γ) with u ≅ RZ(α)·RY(β)·RZ(γ), β in [0, π], for a 2×2 unitary or N of them.
 
     In SU(2), u = [[e^{−i(α+γ)/2}cos, −e^{−i(α−γ)/2}sin], [e^{i(α−γ)/2}sin, e^{i(α+γ)/2}cos]],
     so the half-sums come from one consistent branch of √det.
     """
-    u00, u10, u11 = u[:, 0, 0], u[:, 1, 0], u[:, 1, 1]
-    half_det = np.angle(u00 * u11 - u[:, 0, 1] * u10) / 2  # the phase of √det
+    u00, u10, u11 = u[..., 0, 0], u[..., 1, 0], u[..., 1, 1]
+    half_det = np.angle(u00 * u11 - u[..., 0, 1] * u10) / 2  # the phase of √det
     cos, sin = np.abs(u00), np.abs(u10)
     beta = 2 * np.arctan2(sin, cos)
     half_total = np.where(cos > 1e-14, np.angle(u11) - half_det, 0.0)  # (α + γ)/2
@@ -189,10 +189,14 @@ def _nonzero(theta: Any) -> Any:
     return abs(theta) > TOL
 
 
+_PHASES = {"gpi": (True,), "gpi2": (True,), "ms": (True, True, False), "zz": (False,)}
+
+
 def _normalize(phase: np.ndarray) -> np.ndarray:
     """Phases in turns, into [0, 1)."""
-    p = np.mod(phase, 1.0)
-    return np.where(p >= 1.0, 0.0, p)
+    p = phase - np.floor(phase)
+    p[p >= 1.0] = 0.0  # −1e-17 − floor(−1e-17) rounds to 1.0
+    return p
 
 
 @dataclass(frozen=True)
@@ -232,6 +236,7 @@ class _Batch:
     frame: dict[int, np.ndarray] = field(default_factory=dict)
     shape: list[tuple[Any, ...]] = field(default_factory=list)
     columns: list[np.ndarray] = field(default_factory=list)
+    is_phase: list[bool] = field(default_factory=list)
     mismatch: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -240,19 +245,23 @@ class _Batch:
                                    f"{self.entangler!r}")
         self.mismatch = np.zeros(self.n, dtype=bool)
 
-    def decide(self, values: np.ndarray, branch: Callable[[Any], Any]) -> int:
+    def decide(self, values: Any, branch: Callable[[Any], Any]) -> int:
         """The branch the batch takes (its first member's); flag members that differ.
 
-        ``branch`` maps a value (or an array of them) to a branch number.
+        ``branch`` maps a value (or an array of them) to a branch number. A value without a
+        batch axis is shared by every member.
         """
-        ref = int(branch(float(values[0])))
-        if self.n > 1:
+        values = np.asarray(values)
+        ref = int(branch(float(values.flat[0])))
+        if self.n > 1 and values.ndim:
             self.mismatch |= branch(values) != ref
         return ref
 
     def emit(self, kind: tuple[Any, ...], *values: np.ndarray) -> None:
+        """Append a gate; its phases are normalised into [0, 1) together, in finish()."""
         self.shape.append(kind)
         self.columns.extend(np.broadcast_to(v, (self.n,)) for v in values)
+        self.is_phase.extend(_PHASES[kind[0]])
 
     def apply(self, q: int, u: np.ndarray) -> None:
         p = self.pending.get(q)
@@ -263,22 +272,17 @@ class _Batch:
         u = self.pending.pop(q, None)
         if u is None:
             return
-        f = self.frame.get(q)
-        if f is None:
-            m = np.broadcast_to(u, (self.n, 2, 2))
-        else:  # u · RZ(2πf): scale the columns
-            e = np.exp(-0.5j * to_radians(f))
-            m = u * np.stack([e, e.conjugate()], -1)[:, None, :]
-        alpha, beta, gamma = zyz(m)
-        g = to_turns(gamma)
+        # u ≅ RZ(α)·RY(β)·RZ(γ), so u·RZ(2πf) ≅ RZ(α)·RY(β)·RZ(γ + 2πf)
+        alpha, beta, gamma = zyz(u)  # a constant u (no batch axis) is decomposed once
+        g = to_turns(gamma) + self.frame.get(q, 0.0)
         branch = self.decide(beta, _pulse_branch)
         if branch == 1:
-            self.emit(("gpi2", q), _normalize(0.25 - g))
+            self.emit(("gpi2", q), (0.25 - g))
         elif branch == 2:
-            self.emit(("gpi", q), _normalize(0.25 - g))
+            self.emit(("gpi", q), (0.25 - g))
         elif branch == 3:
-            self.emit(("gpi2", q), _normalize(-g))
-            self.emit(("gpi2", q), _normalize(0.5 - g - to_turns(beta)))
+            self.emit(("gpi2", q), (-g))
+            self.emit(("gpi2", q), (0.5 - g - to_turns(beta)))
             g = g + to_turns(beta)
         self.frame[q] = np.mod(g + to_turns(alpha), 1.0)
 
@@ -306,7 +310,7 @@ class _Batch:
         self.flush(b)
         phi0 = -self.frame.get(a, np.zeros(self.n)) + np.where(theta < 0, 0.5, 0.0)
         phi1 = -self.frame.get(b, np.zeros(self.n))
-        self.emit(("ms", a, b), _normalize(phi0), _normalize(phi1), to_turns(np.abs(theta)))
+        self.emit(("ms", a, b), (phi0), (phi1), to_turns(np.abs(theta)))
         self.pending[a] = H
         self.pending[b] = H
 
@@ -326,6 +330,9 @@ class _Batch:
         for q in sorted(self.pending):
             self.flush(q)
         values = np.column_stack(self.columns) if self.columns else np.zeros((self.n, 0))
+        phases = np.array(self.is_phase, dtype=bool)
+        if phases.any():
+            values[:, phases] = _normalize(values[:, phases])
         return Compiled(self.shape, values, self.frame, self.mismatch)
 
 
@@ -414,7 +421,8 @@ def compile_with_frames(ops: Sequence[Operator], wire_order: Sequence[Any],
     The circuit's unitary equals, up to global phase, ``⊗ RZ(2π·frames[q])`` after the gates.
     """
     compiled = compile_slots(*_slots_and_data(ops, wire_order), 1, entangler)
-    return compiled.gates(0), {q: float(f[0]) for q, f in compiled.frames.items()}
+    return compiled.gates(0), {q: float(np.asarray(f).flat[0])
+                               for q, f in compiled.frames.items()}
 
 
 def compile_native(ops: Sequence[Operator], wire_order: Sequence[Any],

@@ -105,10 +105,12 @@ def _number_rows(values: np.ndarray) -> list[tuple[bytes, ...]]:
 
     orjson writes the whole array in one call, several times faster than ``repr`` per float.
     """
-    if values.shape[1] == 0:
-        return [()] * values.shape[0]
-    text = orjson.dumps(np.ascontiguousarray(values), option=orjson.OPT_SERIALIZE_NUMPY)
-    return [tuple(row.split(b",")) for row in text[2:-2].split(b"],[")]
+    n, v = values.shape
+    if v == 0:
+        return [()] * n
+    text = orjson.dumps(np.ascontiguousarray(values).ravel(), option=orjson.OPT_SERIALIZE_NUMPY)
+    numbers = text[1:-1].split(b",")
+    return [tuple(numbers[i:i + v]) for i in range(0, n * v, v)]
 
 
 @dataclass
@@ -169,10 +171,11 @@ class Template:
         """Each member's IonQ circuit JSON."""
         out: list[SerializedCircuit | None] = [None] * n
         for members, rows, compiled in self._groups(data, n):
-            fmt, gates = self._format(compiled.shape), len(compiled.shape)
-            numbers = _number_rows(compiled.values[rows])
-            for i, row in zip(members, numbers, strict=True):
-                out[i] = SerializedCircuit(body=fmt % row, qubits=self.qubits, gates=gates)
+            fmt, gates, qubits = self._format(compiled.shape), len(compiled.shape), self.qubits
+            values = compiled.values
+            numbers = _number_rows(values if rows.size == len(values) else values[rows])
+            for i, row in zip(members.tolist(), numbers, strict=True):
+                out[i] = SerializedCircuit(fmt % row, qubits, gates)
         return out  # type: ignore[return-value]
 
     def _format(self, shape: list[tuple[Any, ...]]) -> bytes:

@@ -1,0 +1,36 @@
+"""The bundled classifier: the same training on ionq.batch and default.qubit, and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pennylane as qml
+import pytest
+
+from pennylane_ionq_batch.cli import main
+from pennylane_ionq_batch.emulator import EmulatorServer
+from pennylane_ionq_batch.train import moons, train
+
+
+def test_moons_is_balanced_and_scaled() -> None:
+    X, Y = moons(60, seed=0)
+    assert X.shape == (60, 2) and set(np.unique(Y)) == {-1.0, 1.0}
+    assert X.min() == pytest.approx(0.0) and X.max() == pytest.approx(np.pi)
+
+
+def test_same_accuracy_as_default_qubit(threaded_emulator: EmulatorServer) -> None:
+    dev = qml.device("ionq.batch", wires=4, api_url=threaded_emulator.url, api_key="k")
+    ours, w_ours = train(dev, epochs=6, seed=1)
+    ref, w_ref = train(qml.device("default.qubit", wires=4), epochs=6, seed=1)
+    assert ours.steps == ref.steps == 24
+    assert np.allclose(w_ours, w_ref, atol=1e-9)  # the same trajectory
+    assert ours.test_accuracy == ref.test_accuracy and ours.train_accuracy == ref.train_accuracy
+    assert ours.jobs == ours.steps  # one job per training step
+
+
+def test_train_command_writes_summary(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", "--epochs", "1", "--quiet", "--out", str(tmp_path)]) == 0
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["steps"] == 4 and summary["jobs"] == 4 and len(summary["losses"]) == 4
+    assert "test accuracy" in capsys.readouterr().out
