@@ -122,6 +122,13 @@ def _bench_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_soak(args: argparse.Namespace) -> int:
+    from .bench.soak import report
+
+    print(report(args.executes))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ionq-batch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -175,6 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     training.add_argument("--no-compare", action="store_true",
                           help="skip pennylane-ionq even if it is installed")
     training.set_defaults(func=_bench_train)
+    soak = bench.add_parser("soak", help="executes under 20%% injected faults of every kind")
+    soak.add_argument("--executes", type=int, default=200)
+    soak.set_defaults(func=_bench_soak)
     return parser
 
 

@@ -110,6 +110,9 @@ def resolve_api_key(api_key: str | None) -> str:
 
 def resolve_api_url(api_url: str | None) -> str:
     """Explicit URL, else ``IONQ_API_URL``, else IonQ's cloud."""
+    if api_url is not None and not isinstance(api_url, str):
+        raise ConfigurationError(f"ionq.batch: api_url must be a string such as "
+                                 f"{DEFAULT_API_URL!r}, got {api_url!r}")
     return normalize_api_url(api_url or os.environ.get("IONQ_API_URL") or DEFAULT_API_URL)
 
 

@@ -8,6 +8,7 @@ are sent concurrently).
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import weakref
 from collections import defaultdict
@@ -23,7 +24,17 @@ from pennylane.wires import Wires
 
 from . import deferral
 from .backends import BackendSpec, entangler_for, lookup_backend
-from .client import IonQClient, JobOutcome, build_job, fetch_backend, plan_chunks, run_jobs
+from .client import (
+    IonQClient,
+    JobOutcome,
+    Journal,
+    RunPolicy,
+    build_job,
+    fetch_backend,
+    plan_chunks,
+    run_jobs,
+)
+from .client.journal import default_path
 from .compile import StructureCache, serialize_circuit
 from .compile.template import CacheStats
 from .config import ClientConfig, JobOptions, resolve_api_key, resolve_api_url
@@ -62,6 +73,19 @@ class ExecutionStats:
     round_trip_s: float
 
 
+def _open_journal(journal: Any, is_qpu: bool) -> Journal | None:
+    if journal is None:
+        journal = is_qpu
+    if journal is False:
+        return None
+    if journal is True:
+        return Journal(default_path())
+    if isinstance(journal, (str, os.PathLike)):
+        return Journal(journal)
+    raise ConfigurationError(f"ionq.batch: journal must be True, False or a file path, got "
+                             f"{journal!r}")
+
+
 def _close_client(client: IonQClient) -> None:
     loop = background_loop().loop
     if not loop.is_closed():
@@ -92,6 +116,12 @@ class IonQBatchDevice(Device):
         seed (int): seed of client-side sampling from exact probabilities.
         timeout (float): seconds one ``execute()`` may wait; its jobs are canceled after.
         structure_cache_size (int): how many compiled circuit structures to keep (LRU).
+        journal (bool | str): a file recording jobs in flight, so that running the same batch
+            after a crash or interrupt adopts their results instead of paying again. Default:
+            on for QPUs (in the user's cache directory), off otherwise; True, False or a path.
+        cancel_on_interrupt (bool): cancel this call's remote jobs on Ctrl-C or ``timeout``
+            (default); False leaves them running for a later run to collect (with a journal,
+            by simply running the same execute again).
         emulator_noise (bool): with ``"emulator:<qpu>"``, sample with the QPU's published noise
             model (the default) or, if False, without noise (shots are still sampled).
         client_options (dict): HTTP settings of :class:`~.config.ClientConfig`
@@ -110,6 +140,7 @@ class IonQBatchDevice(Device):
         metadata: Mapping[str, str] | None = None, seed: int | None = None,
         timeout: float | None = None, client_options: Mapping[str, Any] | None = None,
         emulator_noise: bool = True, structure_cache_size: int = 256,
+        journal: bool | str | os.PathLike[str] | None = None, cancel_on_interrupt: bool = True,
     ) -> None:
         super().__init__(wires=wires, shots=shots)
         remote_backend, emulated = _resolve_backend(backend)
@@ -148,6 +179,16 @@ class IonQBatchDevice(Device):
                                           api_key=resolve_api_key(api_key),
                                           **dict(client_options or {}))
         self.timeout = timeout
+        if cancel_on_interrupt not in (True, False):
+            raise ConfigurationError("ionq.batch: cancel_on_interrupt must be True or False, "
+                                     f"got {cancel_on_interrupt!r}")
+        self.policy = RunPolicy(timeout=timeout, cancel_on_interrupt=bool(cancel_on_interrupt),
+                                journal=_open_journal(journal, self.backend.is_qpu
+                                                      and not emulated))
+        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)
+                                 or seed < 0):
+            raise ConfigurationError(f"ionq.batch: seed must be a non-negative int, got "
+                                     f"{seed!r}")
         self._rng = np.random.default_rng(seed)
         self._client: IonQClient | None = None
         self._entangler: str | None = None
@@ -241,8 +282,7 @@ class IonQBatchDevice(Device):
                 order.extend(picked)
         outcome: JobOutcome | None = None
         try:
-            outcome = background_loop().run(
-                run_jobs(self._get_client(), jobs, timeout=self.timeout))
+            outcome = background_loop().run(run_jobs(self._get_client(), jobs, self.policy))
         finally:
             self._count(len(circuits), len(unique), cache)
             self._record(circuits, outcome, len(unique), cache)

@@ -2,7 +2,9 @@
 
 from ..payload import SerializedCircuit
 from .http import IonQClient, RequestStats
-from .jobs import JobOutcome, JobRequest, build_job, fetch_backend, plan_chunks, run_jobs
+from .jobs import JobOutcome, JobRequest, build_job, fetch_backend, plan_chunks
+from .journal import Journal
+from .runner import RunPolicy, run_jobs
 
-__all__ = ["IonQClient", "RequestStats", "JobOutcome", "JobRequest", "SerializedCircuit",
-           "build_job", "fetch_backend", "plan_chunks", "run_jobs"]
+__all__ = ["IonQClient", "RequestStats", "JobOutcome", "JobRequest", "Journal", "RunPolicy",
+           "SerializedCircuit", "build_job", "fetch_backend", "plan_chunks", "run_jobs"]

@@ -95,6 +95,11 @@ class IonQClient:
             return self._origin + path
         return base + path
 
+    def retry_delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds before retry ``attempt`` (capped, jittered, at least ``Retry-After``)."""
+        return backoff_delay(attempt, retry_after, self._rng, base=self.config.backoff_base,
+                             cap=self.config.backoff_cap)
+
     async def request(
         self, method: str, path: str, *, body: bytes | None = None,
         params: Mapping[str, str] | None = None, stats: RequestStats | None = None,

@@ -8,13 +8,13 @@ circuits through the parent's ``child_job_ids``, never through dictionary order.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
-import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ..config import MAX_BODY_BYTES, MAX_CIRCUITS_PER_JOB, MAX_GATES_PER_JOB, JobOptions
@@ -25,7 +25,6 @@ from ..exceptions import (
     JobCanceledError,
     JobError,
     JobFailedError,
-    JobTimeoutError,
 )
 from ..payload import SerializedCircuit
 from .http import IonQClient, MaybeSentError, RequestStats
@@ -45,6 +44,8 @@ class JobRequest:
     name: str
     n_circuits: int
     multi: bool
+    backend: str = "simulator"
+    fingerprint: str = ""  # a hash of everything that decides the results (not the name)
 
 
 @dataclass(frozen=True)
@@ -139,32 +140,105 @@ def build_job(
     else:  # a circuit object {"qubits":..,"circuit":[..]} is already input's shape
         inner = b'{"gateset":%s,%s' % (gateset, circuits[0].body.lstrip()[1:])
     body = prefix + b',"input":' + inner + b"}"
-    return JobRequest(body=body, name=name, n_circuits=len(circuits), multi=multi)
+    same = {**head, "name": None, "metadata": {**head["metadata"], "client_token": None}}
+    fingerprint = hashlib.sha256(json.dumps(same, sort_keys=True).encode() + inner).hexdigest()
+    return JobRequest(body=body, name=name, n_circuits=len(circuits), multi=multi,
+                      backend=options.backend, fingerprint=fingerprint)
+
+
+LOOKUP_PAGES = 20  # pages of GET /jobs searched for a job after an ambiguous POST
+CLOCK_SKEW_S = 600.0  # how far IonQ's clock may be from ours when comparing submitted_at
+
+
+async def find_job(client: IonQClient, job: JobRequest, sent_at: datetime,
+                   stats: RequestStats) -> tuple[str | None, bool]:
+    """Look for ``job`` by its name token: (its id or None, whether that answer is certain).
+
+    "Not there" is certain when the listing was read to its end, or when it reached jobs
+    submitted well before our request while going strictly newest-first (the order IonQ
+    lists in, which this checks rather than assumes).
+    """
+    params: dict[str, str] = {"target": job.backend, "limit": "100"}
+    previous: datetime | None = None
+    newest_first = True  # until a page shows otherwise; then only the list's end is proof
+    for _ in range(LOOKUP_PAGES):
+        page = await client.request("GET", "/jobs", params=params, stats=stats)
+        records = page.get("jobs") if isinstance(page, dict) else None
+        if not isinstance(records, list):
+            return None, False
+        records = [r for r in records if isinstance(r, dict)]
+        for record in records:
+            token = (record.get("metadata") or {}).get("client_token")
+            if record.get("name") == job.name or token == job.name:
+                return str(record["id"]), True
+        for record in records:  # the whole page, then judge: one old job proves nothing
+            submitted = _timestamp(record.get("submitted_at"))
+            if submitted is None or (previous is not None and submitted > previous):
+                newest_first = False
+            previous = submitted or previous
+        if (newest_first and previous is not None
+                and (sent_at - previous).total_seconds() > CLOCK_SKEW_S):
+            return None, True
+        if not page.get("next"):
+            return None, True
+        params = {**params, "next": str(page["next"])}
+    return None, False
+
+
+def _timestamp(value: Any) -> datetime | None:
+    try:
+        stamp = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return stamp if stamp is None or stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
 async def submit(client: IonQClient, job: JobRequest, stats: RequestStats) -> str:
-    """``POST /jobs``; never re-sent after an answer that might mean the job exists."""
-    try:
-        reply = await client.request("POST", "/jobs", body=job.body, stats=stats)
-    except MaybeSentError as exc:
-        raise AmbiguousSubmitError(
-            f"ionq.batch: no answer to POST /jobs, so job {job.name!r} may or may not have been "
-            f"created. It was not re-sent, to avoid paying twice; look for a job with this name "
-            f"(GET /jobs) before submitting again. Cause: {exc}", job_name=job.name) from exc
-    except APIError as exc:
-        if exc.status >= 500:
+    """``POST /jobs``, safely: after an answer that might mean the job exists (no answer, or
+    5xx), look it up by its name token and adopt it; send again only when the lookup proves
+    it was not created (up to ``max_retries`` times, with backoff). Anything less certain
+    raises :class:`AmbiguousSubmitError`.
+    """
+    attempts = client.config.max_retries + 1
+    for attempt in range(1, attempts + 1):
+        sent_at = datetime.now(UTC)
+        try:
+            reply = await client.request("POST", "/jobs", body=job.body, stats=stats)
+        except (MaybeSentError, APIError) as exc:
+            if isinstance(exc, APIError) and exc.status < 500:
+                raise
+            what = "no answer" if isinstance(exc, MaybeSentError) else f"answer {exc.status}"
+            try:
+                found, certain = await find_job(client, job, sent_at, stats)
+            except IonQBatchError as lookup_error:
+                raise _ambiguous(job, what, f"the lookup failed too: {lookup_error}") from exc
+            if found is not None:
+                log.warning("ionq.batch: POST /jobs got %s, but job %s exists (id %s): "
+                            "adopted, not sent again", what, job.name, found)
+                return found
+            if not certain or attempt == attempts:
+                raise _ambiguous(job, what, "a lookup could not rule out that it exists"
+                                 if not certain else f"{attempt} attempts failed") from exc
+            log.warning("ionq.batch: POST /jobs got %s and job %s does not exist; sending "
+                        "it again (attempt %d)", what, job.name, attempt + 1)
+            stats.retries += 1
+            await asyncio.sleep(client.retry_delay(
+                attempt, exc.retry_after if isinstance(exc, APIError) else None))
+            continue
+        if not isinstance(reply, dict) or not isinstance(reply.get("id"), str):
             raise AmbiguousSubmitError(
-                f"ionq.batch: POST /jobs answered {exc.status}, so job {job.name!r} may or may "
-                f"not have been created. It was not re-sent; look for a job with this name "
-                f"(GET /jobs) before submitting again. IonQ said: {exc.api_message}",
-                job_name=job.name) from exc
-        raise
-    if not isinstance(reply, dict) or not isinstance(reply.get("id"), str):
-        raise AmbiguousSubmitError(
-            f"ionq.batch: POST /jobs gave a malformed answer for job {job.name!r}: {reply!r:.200}",
-            job_name=job.name)
-    log.info("ionq.batch: submitted job %s (%d circuits)", reply["id"], job.n_circuits)
-    return reply["id"]
+                f"ionq.batch: POST /jobs gave a malformed answer for job {job.name!r}: "
+                f"{reply!r:.200}", job_name=job.name)
+        log.info("ionq.batch: submitted job %s (%d circuits)", reply["id"], job.n_circuits)
+        return reply["id"]
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _ambiguous(job: JobRequest, what: str, why: str) -> AmbiguousSubmitError:
+    return AmbiguousSubmitError(
+        f"ionq.batch: POST /jobs got {what}, so job {job.name!r} may or may not have been "
+        f"created ({why}). It was not sent again, to avoid paying twice; look for a job with "
+        "this name (GET /jobs) before submitting again.", job_name=job.name)
 
 
 async def wait_for_completion(
@@ -212,12 +286,28 @@ async def fetch_histograms(
     if not job.multi:
         return [_check_histogram(data, job_id)]
     children = record.get("child_job_ids") or record.get("children") or []
+    if isinstance(data, dict) and len(children) == job.n_circuits:
+        for index, child in enumerate(children):
+            if child not in data:  # a circuit without results: say why, by its job
+                await _raise_child_failure(client, job_id, index, child, stats)
     if len(children) != job.n_circuits or not isinstance(data, dict) or set(data) != set(children):
         raise JobError(
             f"IonQ job {job_id}: results do not match its {job.n_circuits} circuits "
             f"(child_job_ids: {len(children)}, result keys: "
             f"{len(data) if isinstance(data, dict) else type(data).__name__})", job_id=job_id)
     return [_check_histogram(data[child], job_id) for child in children]
+
+
+async def _raise_child_failure(client: IonQClient, parent: str, index: int, child: str,
+                               stats: RequestStats) -> None:
+    record = await client.request("GET", f"/jobs/{child}", stats=stats)
+    status = record.get("status") if isinstance(record, dict) else None
+    if status == "failed":
+        failure = record.get("failure") or {}
+        raise JobFailedError(child, failure.get("code") or failure.get("error"),
+                             f"circuit {index} of job {parent}: {failure.get('message')}")
+    raise JobError(f"IonQ job {parent}: circuit {index} (job {child}, status {status!r}) has "
+                   "no results", job_id=child)
 
 
 def _check_histogram(data: Any, job_id: str) -> Histogram:
@@ -235,61 +325,3 @@ async def fetch_backend(client: IonQClient, name: str) -> dict[str, Any]:
         raise APIError(200, f"expected a backend record, got {type(record).__name__}",
                        method="GET", path=f"/backends/{name}")
     return record
-
-
-async def cancel_quietly(client: IonQClient, job_id: str, stats: RequestStats) -> None:
-    """Best-effort remote cancel (used on timeout and interrupt); logs instead of raising."""
-    try:
-        await client.request("PUT", f"/jobs/{job_id}/status/cancel", stats=stats)
-        log.warning("ionq.batch: canceled IonQ job %s", job_id)
-    except IonQBatchError as exc:
-        log.warning("ionq.batch: could not cancel IonQ job %s: %s", job_id, exc)
-
-
-async def run_job(
-    client: IonQClient, job: JobRequest, stats: RequestStats, job_ids: list[str],
-    timings: list[JobTiming] | None = None,
-) -> list[Histogram]:
-    """Submit one job and return its histograms; cancel it remotely if we are interrupted."""
-    start = time.monotonic()
-    job_id = await submit(client, job, stats)
-    job_ids.append(job_id)
-    try:
-        record = await wait_for_completion(client, job_id, stats)
-        histograms = await fetch_histograms(client, record, job, stats)
-        if timings is not None:
-            timings.append(job_timing(record, time.monotonic() - start))
-        return histograms
-    except (asyncio.CancelledError, TimeoutError):
-        await asyncio.shield(cancel_quietly(client, job_id, stats))
-        raise
-
-
-async def run_jobs(
-    client: IonQClient, jobs: Sequence[JobRequest], *, timeout: float | None = None
-) -> JobOutcome:
-    """Run jobs concurrently; histograms come back concatenated in job order.
-
-    Raises:
-        JobTimeoutError: ``timeout`` seconds passed; every job this call created is canceled.
-    """
-    outcome = JobOutcome(histograms=[])
-    tasks: list[asyncio.Task[list[Histogram]]] = []
-    try:
-        async with asyncio.timeout(timeout):
-            tasks = [asyncio.create_task(run_job(client, j, outcome.stats, outcome.job_ids,
-                                                 outcome.timings)) for j in jobs]
-            results = await asyncio.gather(*tasks)
-    except TimeoutError as exc:
-        raise JobTimeoutError(
-            f"ionq.batch: jobs {outcome.job_ids} did not finish within {timeout} s and were "
-            "canceled", job_id=",".join(outcome.job_ids)) from exc
-    finally:
-        for t in tasks:  # one job failed: do not leave the others running unobserved
-            if not t.done():
-                t.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
-    for hists in results:
-        outcome.histograms.extend(hists)
-    return outcome

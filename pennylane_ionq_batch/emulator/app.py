@@ -116,7 +116,10 @@ async def create_job(request: web.Request) -> web.Response:
     st = request.app[STATE]
     if request.content_length is not None and request.content_length > MAX_BODY:
         return error(413, "Payload Too Large", f"request body exceeds {MAX_BODY} bytes")
-    raw = await request.read()
+    try:
+        raw = await request.read()
+    except ConnectionResetError:  # the client gave up while sending: no job, nobody to answer
+        return error(400, "Bad Request", "the request body was not received")
     if len(raw) > MAX_BODY:
         return error(413, "Payload Too Large", f"request body exceeds {MAX_BODY} bytes")
     try:
@@ -138,6 +141,11 @@ async def create_job(request: web.Request) -> web.Response:
     if st.faults.draw("cancel", st.rng):
         st.log.faults["cancel"] += 1
         job.forced_status = "canceled"
+    if job.child_ids and st.faults.draw("fail-child", st.rng):
+        st.log.faults["fail-child"] += 1
+        index = int(st.rng.integers(len(job.child_ids)))
+        st.store.get(job.child_ids[index]).failure = {  # type: ignore[union-attr]
+            "code": "SimulationError", "message": f"emulated fault: circuit {index} failed"}
     st.log.jobs_created += 1
     st.log.circuits_created += len(parsed.circuits)
     seed = int(st.rng.integers(2**31))
@@ -259,8 +267,10 @@ async def aggregated(request: web.Request) -> web.Response:
         return err
     if not job.child_ids:
         return error(400, "Bad Request", f"job {job.id} is not a multi-circuit job")
-    results = request.app[STATE].store.root(job).results or []
-    return web.json_response(dict(zip(job.child_ids, results, strict=True)))
+    store = request.app[STATE].store
+    results = store.root(job).results or []
+    return web.json_response({cid: r for cid, r in zip(job.child_ids, results, strict=True)
+                              if store.get(cid).failure is None})  # failed circuits: absent
 
 
 async def artifact(request: web.Request) -> web.Response:

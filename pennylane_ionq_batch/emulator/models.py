@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-FAULT_KINDS = ("429", "500", "502", "503", "drop", "drop-after-create", "fail", "cancel", "slow")
+FAULT_KINDS = ("429", "500", "502", "503", "drop", "drop-after-create", "fail", "fail-child",
+               "cancel", "slow")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,7 +60,9 @@ class FaultModel:
     ``429``/``500``/``502``/``503``: the request is answered with that status before it is
     handled (so a refused POST creates no job). ``drop``: the connection is closed before
     handling. ``drop-after-create``: a ``POST /jobs`` creates the job, then the connection is
-    closed. ``fail``/``cancel``: a created job ends ``failed``/``canceled``. ``slow``: the answer
+    closed. ``fail``/``cancel``: a created job ends ``failed``/``canceled``. ``fail-child``:
+    one circuit of a multi-circuit job fails (its child job ends ``failed`` and is missing
+    from the aggregated results) while the others complete. ``slow``: the answer
     is delayed by ``slow_seconds``.
     """
 

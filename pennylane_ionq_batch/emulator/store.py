@@ -91,6 +91,8 @@ class EmulatedJob:
             return "started"
         if root.failure is not None or root.fail_on_completion is not None:
             return "failed"
+        if self.failure is not None:  # one circuit of a multi-circuit job failed
+            return "failed"
         return "completed"
 
 
@@ -186,7 +188,7 @@ class JobStore:
             }
         failure = None
         if status == "failed":
-            failure = root.failure or root.fail_on_completion
+            failure = job.failure or root.failure or root.fail_on_completion
         return {
             "id": job.id, "status": status, "type": "ionq.circuit.v1" if not multi
             else p.type, "backend": p.backend, "dry_run": p.dry_run,

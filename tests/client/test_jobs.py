@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import random
+import re
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
 
 from pennylane_ionq_batch.client import IonQClient, build_job, plan_chunks, run_jobs
+from pennylane_ionq_batch.client.http import RequestStats
+from pennylane_ionq_batch.client.jobs import submit
 from pennylane_ionq_batch.config import ClientConfig, JobOptions
 from pennylane_ionq_batch.exceptions import (
     AmbiguousSubmitError,
@@ -34,7 +38,8 @@ def circ(gates: int = 1, qubits: int = 1, pad: int = 0) -> SerializedCircuit:
 
 def client() -> IonQClient:
     return IonQClient(ClientConfig(api_url=API, api_key="k", poll_min=0.001,
-                                   backoff_base=0.001), rng=random.Random(0))
+                                   backoff_base=0.001, backoff_cap=0.002, max_retries=2),
+                      rng=random.Random(0))
 
 
 class TestPlanChunks:
@@ -105,12 +110,30 @@ class TestRunJobs:
         job = build_job(JobOptions(), [circ(), circ()], shots=None)
         with aioresponses() as m:
             m.post(f"{API}/jobs", status=201, payload={"id": "p"})
-            m.get(f"{API}/jobs/p", payload=job_record("p", children=["a", "b"]))
+            m.get(f"{API}/jobs/p", payload=job_record("p", children=["a"]))
             m.get(f"{API}/jobs/p/results/probabilities/aggregated", payload={"a": {"0": 1}})
             async with client() as c:
                 with pytest.raises(JobError, match="do not match") as info:
                     await run_jobs(c, [job])
         assert info.value.job_id == "p"
+
+    @pytest.mark.parametrize("child, error, match", [
+        (job_record("b", "failed", failure={"code": "SimulationError", "message": "boom"}),
+         JobFailedError, "b failed: SimulationError: circuit 1 of job p: boom"),
+        (job_record("b"), JobError, r"circuit 1 \(job b, status 'completed'\) has no results"),
+    ])
+    async def test_a_circuit_without_results_is_explained_by_its_child(
+            self, child: dict, error: type, match: str) -> None:
+        job = build_job(JobOptions(), [circ(), circ()], shots=None)
+        with aioresponses() as m:
+            m.post(f"{API}/jobs", status=201, payload={"id": "p"})
+            m.get(f"{API}/jobs/p", payload=job_record("p", children=["a", "b"]))
+            m.get(f"{API}/jobs/p/results/probabilities/aggregated", payload={"a": {"0": 1}})
+            m.get(f"{API}/jobs/b", payload=child)
+            async with client() as c:
+                with pytest.raises(error, match=match) as info:
+                    await run_jobs(c, [job])
+        assert info.value.job_id == "b"
 
     @pytest.mark.parametrize("status, error, match", [
         ("failed", JobFailedError, "p failed: TooManyGates: too big"),
@@ -154,11 +177,97 @@ class TestRunJobs:
         assert info.value.job_id == "p"
 
     async def test_ambiguous_post_names_the_job_token(self) -> None:
+        """503, and the lookup fails too: nothing is re-sent, the error names the job."""
         job = build_job(JobOptions(job_name="mine"), [circ()], shots=None)
         with aioresponses() as m:
             m.post(f"{API}/jobs", status=503, payload={"message": "unavailable"})
+            m.get(LIST, status=400, payload={"message": "no"})
             async with client() as c:
-                with pytest.raises(AmbiguousSubmitError) as info:
+                with pytest.raises(AmbiguousSubmitError, match="lookup failed") as info:
                     await run_jobs(c, [job])
         assert info.value.job_name == job.name and job.name in str(info.value)
-        assert "not re-sent" in str(info.value)
+        assert "not sent again" in str(info.value)
+        assert len(m.requests[("POST", aiohttp.client.URL(f"{API}/jobs"))]) == 1
+
+
+LIST = re.compile(rf"^{re.escape(API)}/jobs\?.*$")
+
+
+def listing(*records: dict, next_cursor: str | None = None) -> dict:
+    return {"jobs": list(records), "next": next_cursor}
+
+
+def ago(seconds: float) -> str:
+    return (datetime.now(UTC) - timedelta(seconds=seconds)).isoformat()
+
+
+class TestIdempotentCreate:
+    """After an ambiguous POST the job is looked up by its token before anything is re-sent."""
+
+    def job(self) -> object:
+        return build_job(JobOptions(job_name="mine"), [circ()], shots=None)
+
+    def posts(self, m: object) -> int:
+        return len(m.requests.get(("POST", aiohttp.client.URL(f"{API}/jobs")), []))
+
+    async def test_no_answer_then_found_is_adopted(self) -> None:
+        job = self.job()
+        with aioresponses() as m:
+            m.post(f"{API}/jobs", exception=TimeoutError())
+            m.get(LIST, payload=listing({"id": "other", "name": "x", "submitted_at": ago(1)},
+                                        {"id": "j9", "name": job.name, "submitted_at": ago(2)}))
+            async with client() as c:
+                assert await submit(c, job, RequestStats()) == "j9"
+            assert self.posts(m) == 1
+
+    async def test_found_by_metadata_token(self) -> None:
+        job = self.job()
+        with aioresponses() as m:
+            m.post(f"{API}/jobs", status=502, payload={"message": "bad gateway"})
+            m.get(LIST, payload=listing({"id": "j7", "name": None, "submitted_at": ago(1),
+                                         "metadata": {"client_token": job.name}}))
+            async with client() as c:
+                assert await submit(c, job, RequestStats()) == "j7"
+
+    async def test_proven_absent_is_sent_again(self) -> None:
+        job = self.job()
+        with aioresponses() as m:
+            m.post(f"{API}/jobs", status=500, payload={"message": "boom"})
+            m.get(LIST, payload=listing())  # the whole list: not there
+            m.post(f"{API}/jobs", status=201, payload={"id": "new", "status": "submitted"})
+            async with client() as c:
+                assert await submit(c, job, RequestStats()) == "new"
+            assert self.posts(m) == 2
+
+    async def test_older_jobs_newest_first_prove_absence(self) -> None:
+        job = self.job()
+        with aioresponses() as m:
+            m.post(f"{API}/jobs", status=503, payload={"message": "busy"})
+            m.get(LIST, payload=listing({"id": "a", "name": "x", "submitted_at": ago(5)},
+                                        {"id": "b", "name": "y", "submitted_at": ago(3600)},
+                                        next_cursor="2"))
+            m.post(f"{API}/jobs", status=201, payload={"id": "new", "status": "submitted"})
+            async with client() as c:
+                assert await submit(c, job, RequestStats()) == "new"
+
+    async def test_unordered_endless_listing_is_not_proof(self) -> None:
+        job = self.job()
+        with aioresponses() as m:
+            m.post(f"{API}/jobs", status=503, payload={"message": "busy"})
+            m.get(LIST, repeat=True, payload=listing(
+                {"id": "a", "name": "x", "submitted_at": ago(7200)},
+                {"id": "b", "name": "y", "submitted_at": ago(5)}, next_cursor="more"))
+            async with client() as c:
+                with pytest.raises(AmbiguousSubmitError, match="could not rule out"):
+                    await submit(c, job, RequestStats())
+            assert self.posts(m) == 1
+
+    async def test_gives_up_after_max_retries_proven_failures(self) -> None:
+        job = self.job()
+        with aioresponses() as m:
+            m.post(f"{API}/jobs", status=500, repeat=True, payload={"message": "boom"})
+            m.get(LIST, repeat=True, payload=listing())
+            async with client() as c:
+                with pytest.raises(AmbiguousSubmitError, match="3 attempts"):
+                    await submit(c, job, RequestStats())
+            assert self.posts(m) == 3  # max_retries=2 in these tests

@@ -1,0 +1,94 @@
+"""An on-disk journal of jobs in flight, so that a crash or Ctrl-C does not buy a job twice.
+
+Each job is written down before it is sent (its fingerprint — a hash of everything that
+decides its results — and its unique name), then its id once IonQ answers, then its fate.
+Running the same batch again finds the unfinished entry and adopts that job: it waits for it
+and fetches its results instead of paying for a new one. Entries whose results were
+delivered are closed, so asking for the same circuits again later runs them again.
+
+SQLite from the standard library; one file, safe across threads and processes. Nothing
+secret is stored: no API key, no circuit, only hashes, names, ids and states.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+OPEN_STATES = ("sending", "submitted")  # a job that may still deliver results
+
+
+def default_path() -> Path:
+    """``$XDG_CACHE_HOME/pennylane-ionq-batch/jobs.sqlite3`` (``~/.cache`` by default)."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "pennylane-ionq-batch" / "jobs.sqlite3"
+
+
+@dataclass(frozen=True)
+class Entry:
+    fingerprint: str
+    name: str
+    job_id: str | None
+    state: str
+    updated: float
+
+
+class Journal:
+    """Jobs by fingerprint. Methods are thread-safe; the file is shared between processes."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False,
+                                   isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS jobs (name TEXT PRIMARY KEY, fingerprint TEXT NOT NULL,"
+            " job_id TEXT, state TEXT NOT NULL, updated REAL NOT NULL)")
+        self._db.execute("CREATE INDEX IF NOT EXISTS by_fingerprint ON jobs (fingerprint)")
+
+    def __repr__(self) -> str:
+        return f"<Journal {self.path}>"
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def open_entry(self, fingerprint: str) -> Entry | None:
+        """The newest unfinished job with this fingerprint, if any."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT fingerprint, name, job_id, state, updated FROM jobs WHERE fingerprint=?"
+                f" AND state IN {OPEN_STATES} ORDER BY updated DESC LIMIT 1",
+                (fingerprint,)).fetchone()
+        return Entry(*row) if row else None
+
+    def sending(self, fingerprint: str, name: str) -> None:
+        """Written before ``POST /jobs``: a crash from here on leaves a name to look up."""
+        self._write("INSERT OR REPLACE INTO jobs VALUES (?, ?, NULL, 'sending', ?)",
+                    (name, fingerprint, time.time()))
+
+    def submitted(self, name: str, job_id: str) -> None:
+        self._write("UPDATE jobs SET job_id=?, state='submitted', updated=? WHERE name=?",
+                    (job_id, time.time(), name))
+
+    def finished(self, name: str, state: str) -> None:
+        """``delivered`` (results handed over), ``failed``, ``canceled`` or ``absent``."""
+        self._write("UPDATE jobs SET state=?, updated=? WHERE name=?",
+                    (state, time.time(), name))
+
+    def entries(self) -> list[Entry]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT fingerprint, name, job_id, state, updated FROM jobs ORDER BY updated"
+            ).fetchall()
+        return [Entry(*r) for r in rows]
+
+    def _write(self, sql: str, args: tuple[object, ...]) -> None:
+        with self._lock:
+            self._db.execute(sql, args)

@@ -1,0 +1,116 @@
+"""The job journal: a crashed or interrupted run's jobs are adopted, never bought twice."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pennylane as qml
+import pytest
+
+from pennylane_ionq_batch import JobTimeoutError
+from pennylane_ionq_batch.client import Journal
+from pennylane_ionq_batch.emulator import EmulatorServer, LatencyModel
+
+BATCH = textwrap.dedent("""
+    import pennylane as qml
+    tapes = [qml.tape.QuantumScript([qml.RY(0.3 * k, 0), qml.CNOT([0, 1])],
+                                    [qml.expval(qml.PauliZ(1))]) for k in range(4)]
+""")
+
+
+def tapes() -> list:
+    scope: dict = {}
+    exec(BATCH, scope)  # noqa: S102 - the same batch the child process runs
+    return scope["tapes"]
+
+
+def device(server: EmulatorServer, journal: Path, **kw: object) -> object:
+    return qml.device("ionq.batch", wires=2, api_url=server.url, api_key="k",
+                      journal=str(journal), client_options={"poll_min": 0.01}, **kw)
+
+
+@pytest.fixture
+def slow_emulator() -> EmulatorServer:
+    server = EmulatorServer(latency=LatencyModel(queue_per_job=2.0)).start_in_thread()
+    yield server
+    server.stop_thread()
+
+
+def expected() -> list:
+    return qml.execute(tapes(), qml.device("default.qubit", wires=2))
+
+
+def test_journal_records_each_step(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
+    journal.sending("fp", "name-1")
+    assert journal.open_entry("fp").state == "sending"
+    journal.submitted("name-1", "id-1")
+    assert journal.open_entry("fp").job_id == "id-1"
+    journal.finished("name-1", "delivered")
+    assert journal.open_entry("fp") is None and journal.entries()[0].state == "delivered"
+
+
+def test_killed_process_is_resumed_without_a_new_job(tmp_path: Path,
+                                                     slow_emulator: EmulatorServer) -> None:
+    journal = tmp_path / "jobs.sqlite3"
+    child = subprocess.Popen([sys.executable, "-c", BATCH + textwrap.dedent(f"""
+        dev = qml.device("ionq.batch", wires=2, api_url={slow_emulator.url!r}, api_key="k",
+                         journal={str(journal)!r})
+        qml.execute(tapes, dev)
+    """)], env={**os.environ})
+    try:
+        for _ in range(200):
+            if slow_emulator.log.jobs_created:
+                break
+            time.sleep(0.02)
+        assert slow_emulator.log.jobs_created == 1
+        time.sleep(0.2)  # let the child write the job id down before it dies
+    finally:
+        child.kill()
+        child.wait()
+    [entry] = Journal(journal).entries()
+    assert entry.state == "submitted" and entry.job_id
+    results = qml.execute(tapes(), device(slow_emulator, journal))
+    assert np.allclose(results, expected(), atol=1e-12)
+    assert slow_emulator.log.jobs_created == 1  # adopted: zero new jobs
+    assert slow_emulator.log.count("POST", "/v0.4/jobs") == 1
+    assert Journal(journal).entries()[0].state == "delivered"
+
+
+def test_timeout_without_cancel_leaves_the_job_to_collect(tmp_path: Path,
+                                                          slow_emulator: EmulatorServer) -> None:
+    journal = tmp_path / "jobs.sqlite3"
+    dev = device(slow_emulator, journal, timeout=0.3, cancel_on_interrupt=False)
+    with pytest.raises(JobTimeoutError, match="still running"):
+        qml.execute(tapes(), dev)
+    [job] = [j for j in slow_emulator.store.all() if j.parent_id is None]
+    assert job.forced_status is None  # not canceled
+    results = qml.execute(tapes(), device(slow_emulator, journal))
+    assert np.allclose(results, expected(), atol=1e-12)
+    assert slow_emulator.log.jobs_created == 1
+
+
+def test_timeout_cancels_by_default_and_a_rerun_pays_again(tmp_path: Path,
+                                                           slow_emulator: EmulatorServer) -> None:
+    journal = tmp_path / "jobs.sqlite3"
+    with pytest.raises(JobTimeoutError, match="were canceled"):
+        qml.execute(tapes(), device(slow_emulator, journal, timeout=0.3))
+    assert Journal(journal).entries()[0].state == "canceled"
+    assert slow_emulator.log.count("PUT", "/v0.4/jobs/{job_id}/status/cancel") == 1
+    qml.execute(tapes(), device(slow_emulator, journal))
+    assert slow_emulator.log.jobs_created == 2
+
+
+def test_journal_defaults(tmp_path: Path) -> None:
+    qpu = qml.device("ionq.batch", wires=2, backend="qpu.aria-1", api_key="k")
+    assert qpu.policy.journal is not None
+    assert str(qpu.policy.journal.path).startswith(os.environ["XDG_CACHE_HOME"])
+    assert qml.device("ionq.batch", wires=2, api_key="k").policy.journal is None
+    assert qml.device("ionq.batch", wires=2, backend="emulator:qpu.aria-1").policy.journal \
+        is None  # the embedded emulator's jobs end with the process
