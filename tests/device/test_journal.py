@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -114,3 +115,31 @@ def test_journal_defaults(tmp_path: Path) -> None:
     assert qml.device("ionq.batch", wires=2, api_key="k").policy.journal is None
     assert qml.device("ionq.batch", wires=2, backend="emulator:qpu.aria-1").policy.journal \
         is None  # the embedded emulator's jobs end with the process
+
+
+@pytest.mark.parametrize("cancel", [True, False])
+def test_ctrl_c_cancels_or_leaves_the_job_and_says_how_to_resume(
+        tmp_path: Path, slow_emulator: EmulatorServer, cancel: bool) -> None:
+    journal = tmp_path / "jobs.sqlite3"
+    child = subprocess.Popen([sys.executable, "-c", BATCH + textwrap.dedent(f"""
+        dev = qml.device("ionq.batch", wires=2, api_url={slow_emulator.url!r}, api_key="k",
+                         journal={str(journal)!r}, cancel_on_interrupt={cancel})
+        qml.execute(tapes, dev)
+    """)], stderr=subprocess.PIPE, text=True)
+    for _ in range(300):
+        if slow_emulator.log.jobs_created:
+            break
+        time.sleep(0.02)
+    time.sleep(0.2)
+    child.send_signal(signal.SIGINT)
+    _, stderr = child.communicate(timeout=30)
+    assert child.returncode != 0 and "KeyboardInterrupt" in stderr
+    canceled = slow_emulator.log.count("PUT", "/v0.4/jobs/{job_id}/status/cancel")
+    [entry] = Journal(journal).entries()
+    if cancel:
+        assert canceled == 1 and entry.state == "canceled"
+    else:
+        assert canceled == 0 and entry.state == "submitted"
+        assert "run the same execute() again" in stderr and str(journal) in stderr
+        qml.execute(tapes(), device(slow_emulator, journal))  # collects it
+        assert slow_emulator.log.jobs_created == 1
