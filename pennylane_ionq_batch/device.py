@@ -153,6 +153,10 @@ class IonQBatchDevice(Device):
             raise ConfigurationError(
                 f"ionq.batch: {len(self.wires)} wires requested but {remote_backend} has "
                 f"{self.backend.qubits} qubits")
+        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)
+                                 or seed < 0):
+            raise ConfigurationError(f"ionq.batch: seed must be a non-negative int, got "
+                                     f"{seed!r}")
         if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
             raise ConfigurationError(f"ionq.batch: timeout must be positive seconds, got "
                                      f"{timeout!r}")
@@ -185,10 +189,6 @@ class IonQBatchDevice(Device):
         self.policy = RunPolicy(timeout=timeout, cancel_on_interrupt=bool(cancel_on_interrupt),
                                 journal=_open_journal(journal, self.backend.is_qpu
                                                       and not emulated))
-        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)
-                                 or seed < 0):
-            raise ConfigurationError(f"ionq.batch: seed must be a non-negative int, got "
-                                     f"{seed!r}")
         self._rng = np.random.default_rng(seed)
         self._client: IonQClient | None = None
         self._entangler: str | None = None

@@ -30,8 +30,8 @@ def _matrix(rows: list[list[Any]]) -> Any:
     return qml.math.stack([qml.math.stack(row, axis=-1) for row in rows], axis=-2)
 
 
-class GPI(Operation):
-    """IonQ's native π rotation about the equatorial axis ``phi`` (in turns)."""
+class _EquatorialRotation(Operation):
+    """A single-qubit native pulse: a fixed rotation about the equatorial axis ``phi``."""
 
     num_wires = 1
     num_params = 1
@@ -39,6 +39,10 @@ class GPI(Operation):
 
     def __init__(self, phi: Any, wires: Any, id: str | None = None) -> None:
         super().__init__(phi, wires=wires, id=id)
+
+
+class GPI(_EquatorialRotation):
+    """IonQ's native π rotation about the equatorial axis ``phi`` (in turns)."""
 
     @staticmethod
     def compute_matrix(phi: Any) -> Any:  # pylint: disable=arguments-differ
@@ -54,15 +58,8 @@ class GPI(Operation):
         return GPI(self.data[0], self.wires)
 
 
-class GPI2(Operation):
+class GPI2(_EquatorialRotation):
     """IonQ's native π/2 rotation about the equatorial axis ``phi`` (in turns)."""
-
-    num_wires = 1
-    num_params = 1
-    ndim_params = (0,)
-
-    def __init__(self, phi: Any, wires: Any, id: str | None = None) -> None:
-        super().__init__(phi, wires=wires, id=id)
 
     @staticmethod
     def compute_matrix(phi: Any) -> Any:  # pylint: disable=arguments-differ
