@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -241,6 +241,15 @@ def _ambiguous(job: JobRequest, what: str, why: str) -> AmbiguousSubmitError:
         "this name (GET /jobs) before submitting again.", job_name=job.name)
 
 
+async def _about(job_id: str, request: Awaitable[Any]) -> Any:
+    """Await a request about one job; an APIError it raises names that job."""
+    try:
+        return await request
+    except APIError as exc:
+        exc.job_id = exc.job_id or job_id
+        raise
+
+
 async def wait_for_completion(
     client: IonQClient, job_id: str, stats: RequestStats
 ) -> dict[str, Any]:
@@ -248,7 +257,7 @@ async def wait_for_completion(
     polls = 0
     last_status = None
     while True:
-        record = await client.request("GET", f"/jobs/{job_id}", stats=stats)
+        record = await _about(job_id, client.request("GET", f"/jobs/{job_id}", stats=stats))
         status = record.get("status") if isinstance(record, dict) else None
         if status != last_status:
             log.info("ionq.batch: job %s is %s (predicted wait %s ms)", job_id, status,
@@ -282,7 +291,8 @@ async def fetch_histograms(
 ) -> list[Histogram]:
     """Probabilities of each circuit of a completed job, in submission order."""
     job_id = record["id"]
-    data = await client.request("GET", _results_path(record, job.multi), stats=stats)
+    data = await _about(job_id, client.request("GET", _results_path(record, job.multi),
+                                               stats=stats))
     if not job.multi:
         return [_check_histogram(data, job_id)]
     children = record.get("child_job_ids") or record.get("children") or []

@@ -16,6 +16,7 @@ from pennylane_ionq_batch.client.jobs import submit
 from pennylane_ionq_batch.config import ClientConfig, JobOptions
 from pennylane_ionq_batch.exceptions import (
     AmbiguousSubmitError,
+    APIError,
     IonQBatchError,
     JobCanceledError,
     JobError,
@@ -114,6 +115,16 @@ class TestRunJobs:
             m.get(f"{API}/jobs/p/results/probabilities/aggregated", payload={"a": {"0": 1}})
             async with client() as c:
                 with pytest.raises(JobError, match="do not match") as info:
+                    await run_jobs(c, [job])
+        assert info.value.job_id == "p"
+
+    async def test_a_truncated_job_record_names_the_job(self) -> None:
+        job = build_job(JobOptions(), [circ()], shots=None)
+        with aioresponses() as m:
+            m.post(f"{API}/jobs", status=201, payload={"id": "p"})
+            m.get(f"{API}/jobs/p", status=200, body=b'{"id": "p", "status": "compl')
+            async with client() as c:
+                with pytest.raises(APIError, match="not valid JSON") as info:
                     await run_jobs(c, [job])
         assert info.value.job_id == "p"
 
