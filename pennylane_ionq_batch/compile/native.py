@@ -206,6 +206,22 @@ class Slot:
     op: Operator  # a representative: its type, hyper-parameters and constant matrix
     qubits: tuple[int, ...]
 
+    @property
+    def frozen(self) -> bool:
+        """Parameters that cannot be rebound: the op is compiled with its own values.
+
+        Operators without their own ``compute_matrix`` (symbolic ones such as Evolution) get
+        their matrix from their operands; PennyLane cannot always rebind those parameters.
+        """
+        return bool(self.op.data) and rebinds(self.op) is False
+
+
+def rebinds(op: Operator) -> bool:
+    """Whether N parameter sets of ``op`` can be turned into N matrices without the op."""
+    name = op.name
+    return (name in FAST_1Q or name in RECIPES
+            or type(op).compute_matrix is not Operator.compute_matrix)
+
 
 @dataclass
 class Compiled:
@@ -370,7 +386,12 @@ def compile_slots(slots: Sequence[Slot], data: Sequence[Sequence[np.ndarray]], n
         name = slot.op.name
         if name in DROPPED:
             continue
-        _check_finite(slot, d)
+        if slot.frozen:  # compiled with the representative's own values (part of its key)
+            d = [np.asarray(qml.math.unwrap(p)) for p in slot.op.data]
+            _check_finite(slot, d)
+            d = []
+        else:
+            _check_finite(slot, d)
         if len(slot.qubits) == 1:
             (q,) = slot.qubits
             if name in FAST_1Q:

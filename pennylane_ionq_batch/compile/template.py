@@ -29,7 +29,7 @@ from pennylane.ops.op_math import Controlled
 from pennylane.wires import Wires
 
 from ..payload import SerializedCircuit
-from .native import RECIPES, Compiled, NativeGate, Slot, compile_slots
+from .native import RECIPES, Compiled, NativeGate, Slot, compile_slots, rebinds
 
 # Operations whose compiled form depends on name, wires and data only (not hyper-parameters).
 _PLAIN = frozenset(RECIPES) | {
@@ -77,8 +77,10 @@ def _op_key(op: Operator) -> Hashable:
             return (name, hp["control_wires"].labels, hp["base"].wires.labels,
                     hp["work_wires"].labels)
         return (name, op.wires.labels)
+    values = tuple(np.asarray(qml.math.unwrap(d)).tobytes() for d in op.data) \
+        if not rebinds(op) else ()  # compiled with these very values: they are structure
     return (name, op.wires.labels, _freeze(op.hyperparameters),
-            tuple(np.shape(qml.math.unwrap(d)) for d in op.data))
+            tuple(np.shape(qml.math.unwrap(d)) for d in op.data), values)
 
 
 def structure_key(ops: Sequence[Operator], wire_order: Sequence[Any],
@@ -129,23 +131,24 @@ class Template:
               entangler: str) -> Template:
         index = {w: i for i, w in enumerate(wire_order)}
         slots = [Slot(op, tuple(index[w] for w in op.wires)) for op in ops]
-        scalar = all(np.ndim(qml.math.unwrap(d)) == 0 for op in ops for d in op.data)
+        scalar = all(np.ndim(qml.math.unwrap(d)) == 0 for slot in slots if not slot.frozen
+                     for d in slot.op.data)
         return cls(slots, max(1, len(wire_order)), entangler, scalar)
 
     def gather(self, tapes_ops: Sequence[Sequence[Operator]]) -> list[list[np.ndarray]]:
         """Per slot, its parameters for every tape as arrays with a leading axis of N."""
+        bound = [0 if slot.frozen else len(slot.op.data) for slot in self.slots]
         if self.scalar_params:
-            with_data = [k for k, slot in enumerate(self.slots) if slot.op.data]
+            with_data = [k for k, n in enumerate(bound) if n]
             flat = np.array([[d for k in with_data for d in ops[k].data] for ops in tapes_ops],
                             dtype=float).reshape(len(tapes_ops), -1)
             out, k = [], 0
-            for slot in self.slots:
-                n = len(slot.op.data)
+            for n in bound:
                 out.append([flat[:, k + j] for j in range(n)])
                 k += n
             return out
         return [[np.stack([np.asarray(qml.math.unwrap(ops[s].data[j])) for ops in tapes_ops])
-                 for j in range(len(slot.op.data))] for s, slot in enumerate(self.slots)]
+                 for j in range(n)] for s, n in enumerate(bound)]
 
     def _groups(self, data: list[list[np.ndarray]], n: int
                 ) -> Iterator[tuple[np.ndarray, np.ndarray, Compiled]]:

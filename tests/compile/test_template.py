@@ -133,3 +133,19 @@ class TestCache:
         assert all([b.body for b in r] == [b.body for b in expected] for r in results)
         assert cache.stats.hits + cache.stats.misses == 1600 and len(cache) == 2
 
+
+
+def test_operators_that_cannot_be_rebound_are_keyed_by_their_values() -> None:
+    """Evolution has no compute_matrix of its own (and PennyLane cannot rebind it)."""
+    def ops(t: float) -> list:
+        return [qml.Hadamard(0), qml.evolve(0.25 * qml.PauliX(0), t), qml.CNOT([0, 1])]
+
+    batch = [ops(0.3), ops(0.3), ops(1.1)]
+    keys = [structure_key(o, [0, 1], "ms") for o in batch]
+    assert keys[0] == keys[1] != keys[2]
+    cache = StructureCache()
+    bodies, stats = cache.serialize(batch, [[0, 1]] * 3, "ms")
+    assert (stats.hits, stats.misses) == (1, 2)
+    for o, body in zip(batch, bodies, strict=True):
+        expected = native_gate_objects(compile_native(o, [0, 1], "ms"))
+        assert json.loads(body.body)["circuit"] == expected
