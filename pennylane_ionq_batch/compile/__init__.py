@@ -1,9 +1,9 @@
 """PennyLane circuits → IonQ circuit JSON. Never imports the client's network code."""
 
 from . import native, qis
-from .native import compile_native, native_operations, serialize_native
+from .native import compile_native, native_operations
 from .qis import QIS_OPERATIONS, serialize_circuit
 from .template import StructureCache, Template, structure_key
 
 __all__ = ["QIS_OPERATIONS", "StructureCache", "Template", "compile_native", "native",
-           "native_operations", "qis", "serialize_circuit", "serialize_native", "structure_key"]
+           "native_operations", "qis", "serialize_circuit", "structure_key"]

@@ -39,7 +39,6 @@ from pennylane.operation import Operator
 
 from ..exceptions import CompilationError
 from ..ops import GPI, GPI2, MS, ZZ
-from ..payload import SerializedCircuit
 from ..units import to_radians, to_turns
 from .kak import kak
 
@@ -479,10 +478,3 @@ def native_operations(gates: Iterable[NativeGate], wire_order: Sequence[Any]) ->
         else:
             ops.append(ZZ(g[3], wires=[wire_order[g[1]], wire_order[g[2]]]))
     return ops
-
-
-def serialize_native(ops: Sequence[Operator], wire_order: Sequence[Any],
-                     entangler: str = "ms") -> SerializedCircuit:
-    """A circuit's native JSON object over ``len(wire_order)`` qubits (at least one)."""
-    gates = native_gate_objects(compile_native(ops, wire_order, entangler))
-    return SerializedCircuit.from_gates(gates, max(1, len(wire_order)))
