@@ -182,7 +182,6 @@ class IonQBatchDevice(Device):
         self.client_config = ClientConfig(api_url=resolve_api_url(api_url),
                                           api_key=resolve_api_key(api_key),
                                           **dict(client_options or {}))
-        self.timeout = timeout
         if cancel_on_interrupt not in (True, False):
             raise ConfigurationError("ionq.batch: cancel_on_interrupt must be True or False, "
                                      f"got {cancel_on_interrupt!r}")

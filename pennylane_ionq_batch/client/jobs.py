@@ -59,14 +59,8 @@ class JobTiming:
 
 def job_timing(record: dict[str, Any], round_trip_s: float) -> JobTiming:
     """Queue = started − submitted; execution = IonQ's ``execution_duration_ms``."""
-    def stamp(key: str) -> datetime | None:
-        value = record.get(key)
-        try:
-            return datetime.fromisoformat(value) if isinstance(value, str) else None
-        except ValueError:
-            return None
-
-    submitted, started = stamp("submitted_at"), stamp("started_at")
+    submitted = _timestamp(record.get("submitted_at"))
+    started = _timestamp(record.get("started_at"))
     queue = (started - submitted).total_seconds() if submitted and started else 0.0
     execution = float(record.get("execution_duration_ms") or 0) / 1000
     return JobTiming(max(0.0, queue), execution, round_trip_s)

@@ -143,15 +143,13 @@ async def run_job(client: IonQClient, job: JobRequest, outcome: JobOutcome,
 
 
 async def run_jobs(client: IonQClient, jobs: Sequence[JobRequest],
-                   policy: RunPolicy | None = None, *, timeout: float | None = None
-                   ) -> JobOutcome:
+                   policy: RunPolicy = RunPolicy()) -> JobOutcome:
     """Run jobs concurrently; histograms come back concatenated in job order.
 
     Raises:
         JobTimeoutError: the deadline passed; the jobs were canceled unless the policy keeps
             them.
     """
-    policy = policy or RunPolicy(timeout=timeout)
     outcome = JobOutcome(histograms=[])
     tasks: list[asyncio.Task[list[Histogram]]] = []
     try:

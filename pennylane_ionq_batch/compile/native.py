@@ -426,12 +426,10 @@ def compile_slots(slots: Sequence[Slot], data: Sequence[Sequence[np.ndarray]], n
     return batch.finish()
 
 
-def _slots_and_data(ops: Sequence[Operator], wire_order: Sequence[Any]
-                    ) -> tuple[list[Slot], list[list[np.ndarray]]]:
+def slots_for(ops: Sequence[Operator], wire_order: Sequence[Any]) -> list[Slot]:
+    """The circuit's operations with their qubit positions (``wire_order[i]`` is qubit i)."""
     index = {w: i for i, w in enumerate(wire_order)}
-    slots = [Slot(op, tuple(index[w] for w in op.wires)) for op in ops]
-    data = [[np.asarray(qml.math.unwrap(p))[None] for p in op.data] for op in ops]
-    return slots, data
+    return [Slot(op, tuple(index[w] for w in op.wires)) for op in ops]
 
 
 def compile_with_frames(ops: Sequence[Operator], wire_order: Sequence[Any],
@@ -440,7 +438,8 @@ def compile_with_frames(ops: Sequence[Operator], wire_order: Sequence[Any],
 
     The circuit's unitary equals, up to global phase, ``⊗ RZ(2π·frames[q])`` after the gates.
     """
-    compiled = compile_slots(*_slots_and_data(ops, wire_order), 1, entangler)
+    data = [[np.asarray(qml.math.unwrap(p))[None] for p in op.data] for op in ops]
+    compiled = compile_slots(slots_for(ops, wire_order), data, 1, entangler)
     return compiled.gates(0), {q: float(np.asarray(f).flat[0])
                                for q, f in compiled.frames.items()}
 

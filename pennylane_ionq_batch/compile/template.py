@@ -29,7 +29,7 @@ from pennylane.ops.op_math import Controlled
 from pennylane.wires import Wires
 
 from ..payload import SerializedCircuit
-from .native import RECIPES, Compiled, NativeGate, Slot, compile_slots, rebinds
+from .native import RECIPES, Compiled, NativeGate, Slot, compile_slots, rebinds, slots_for
 
 # Operations whose compiled form depends on name, wires and data only (not hyper-parameters).
 _PLAIN = frozenset(RECIPES) | {
@@ -129,8 +129,7 @@ class Template:
     @classmethod
     def build(cls, ops: Sequence[Operator], wire_order: Sequence[Any],
               entangler: str) -> Template:
-        index = {w: i for i, w in enumerate(wire_order)}
-        slots = [Slot(op, tuple(index[w] for w in op.wires)) for op in ops]
+        slots = slots_for(ops, wire_order)
         scalar = all(np.ndim(qml.math.unwrap(d)) == 0 for slot in slots if not slot.frozen
                      for d in slot.op.data)
         return cls(slots, max(1, len(wire_order)), entangler, scalar)

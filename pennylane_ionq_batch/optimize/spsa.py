@@ -172,9 +172,9 @@ class BatchSPSAOptimizer:
             raise ValueError("The objective function must be a scalar function for the "
                              "gradient to be computed.")
         grads: list[Any] = []
+        trainable = [arg for arg in args if _trainable(arg)]
         for r, delta in enumerate(deltas):
             yplus, yminus = values[2 * r], values[2 * r + 1]
-            trainable = [arg for arg in args if _trainable(arg)]
             g = [(yplus - yminus) / (2 * ck * _like(di, arg))
                  for di, arg in zip(delta, trainable, strict=True)]
             grads = g if r == 0 else [acc + x for acc, x in zip(grads, g, strict=True)]

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import pytest
 
-from pennylane_ionq_batch.client import IonQClient, build_job, plan_chunks, run_jobs
+from pennylane_ionq_batch.client import IonQClient, RunPolicy, build_job, plan_chunks, run_jobs
 from pennylane_ionq_batch.client.http import RequestStats
 from pennylane_ionq_batch.client.jobs import submit
 from pennylane_ionq_batch.config import ClientConfig, JobOptions
@@ -182,7 +182,7 @@ class TestRunJobs:
             m.put(f"{API}/jobs/p/status/cancel", payload={"id": "p", "status": "canceled"})
             async with client() as c:
                 with pytest.raises(JobTimeoutError, match="canceled") as info:
-                    await run_jobs(c, [job], timeout=0.2)
+                    await run_jobs(c, [job], RunPolicy(timeout=0.2))
             assert len(m.requests[("PUT", aiohttp.client.URL(
                 f"{API}/jobs/p/status/cancel"))]) == 1
         assert info.value.job_id == "p"
