@@ -12,7 +12,7 @@ import pytest
 
 from pennylane_ionq_batch.client import IonQClient, RunPolicy, build_job, plan_chunks, run_jobs
 from pennylane_ionq_batch.client.http import RequestStats
-from pennylane_ionq_batch.client.jobs import submit
+from pennylane_ionq_batch.client.jobs import JobTiming, fetch_backend, job_timing, submit
 from pennylane_ionq_batch.config import ClientConfig, JobOptions
 from pennylane_ionq_batch.exceptions import (
     AmbiguousSubmitError,
@@ -282,3 +282,18 @@ class TestIdempotentCreate:
                 with pytest.raises(AmbiguousSubmitError, match="3 attempts"):
                     await submit(c, job, RequestStats())
             assert self.posts(m) == 3  # max_retries=2 in these tests
+
+
+def test_job_timing_reads_queue_and_execution() -> None:
+    record = {"submitted_at": "2026-11-23T04:00:00.000Z", "started_at": "2026-11-23T04:00:02.500Z",
+              "execution_duration_ms": 750}
+    assert job_timing(record, 4.0) == JobTiming(2.5, 0.75, 4.0)
+    assert job_timing({"started_at": "garbage"}, 1.0) == JobTiming(0.0, 0.0, 1.0)
+
+
+async def test_fetch_backend_rejects_a_non_record() -> None:
+    with aioresponses() as m:
+        m.get(f"{API}/backends/qpu.aria-1", payload=["not", "a", "record"])
+        async with client() as c:
+            with pytest.raises(APIError, match="expected a backend record, got list"):
+                await fetch_backend(c, "qpu.aria-1")

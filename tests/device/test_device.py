@@ -13,7 +13,7 @@ from pennylane_ionq_batch import (
     IonQBatchDevice,
     JobFailedError,
 )
-from pennylane_ionq_batch.emulator import EmulatorServer, FaultModel
+from pennylane_ionq_batch.emulator import EmulatorServer, FaultModel, LatencyModel
 
 POST_JOBS = "POST /v0.4/jobs"
 
@@ -407,3 +407,19 @@ class TestMeasurementEdges:
         ours = qml.QNode(circuit, device(threaded_emulator, wires=2))()
         ref = qml.QNode(circuit, qml.device("default.qubit", wires=2))()
         assert ours == pytest.approx(ref, abs=1e-10)
+
+
+def test_tracker_reports_ionq_queue_and_execution_time() -> None:
+    latency = LatencyModel(queue_per_job=0.2, per_circuit=0.05)
+    server = EmulatorServer(latency=latency).start_in_thread()
+    try:
+        dev = qml.device("ionq.batch", wires=2, api_url=server.url, api_key="k")
+        tape = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.PauliZ(0))])
+        with qml.Tracker(dev) as tracker:
+            qml.execute([tape, tape.copy(operations=[qml.RY(0.2, 1)])], dev)
+        assert tracker.latest["job_queue_seconds"] == pytest.approx(0.2, abs=0.002)
+        assert tracker.latest["job_execution_seconds"] == pytest.approx(0.1, abs=0.002)
+        assert tracker.latest["job_round_trip_seconds"] >= 0.3
+        assert dev.last_execution.jobs == 1 and dev.last_execution.circuits == 2
+    finally:
+        server.stop_thread()

@@ -14,7 +14,7 @@ import numpy as np
 import pennylane as qml
 import pytest
 
-from pennylane_ionq_batch import JobTimeoutError
+from pennylane_ionq_batch import APIError, JobTimeoutError
 from pennylane_ionq_batch.client import Journal
 from pennylane_ionq_batch.emulator import EmulatorServer, LatencyModel
 
@@ -143,3 +143,25 @@ def test_ctrl_c_cancels_or_leaves_the_job_and_says_how_to_resume(
         assert "run the same execute() again" in stderr and str(journal) in stderr
         qml.execute(tapes(), device(slow_emulator, journal))  # collects it
         assert slow_emulator.log.jobs_created == 1
+
+
+def test_a_refused_job_is_closed_and_a_deleted_one_is_run_again(
+        tmp_path: Path, threaded_emulator: EmulatorServer) -> None:
+    journal = tmp_path / "jobs.sqlite3"
+    unknown = qml.device("ionq.batch", wires=2, backend="qpu.tempo-1",
+                         api_url=threaded_emulator.url, api_key="k", journal=str(journal))
+    with pytest.raises(APIError, match="unknown backend"):  # the emulator does not know it
+        qml.execute([t.copy(shots=100) for t in tapes()], unknown)
+    assert Journal(journal).entries()[0].state == "rejected"  # 400: nothing to adopt later
+
+    other = tmp_path / "other.sqlite3"
+    first = Journal(other)
+    dev = device(threaded_emulator, other)
+    qml.execute(tapes(), dev)
+    [entry] = first.entries()
+    first.submitted(entry.name, entry.job_id)  # as if the run had stopped before delivery
+    threaded_emulator.store.delete(entry.job_id)
+    results = qml.execute(tapes(), device(threaded_emulator, other))
+    assert np.allclose(results, expected(), atol=1e-12)
+    assert threaded_emulator.log.jobs_created == 2  # the deleted job could not be adopted
+    assert {e.state for e in first.entries()} == {"absent", "delivered"}
