@@ -419,7 +419,6 @@ def test_tracker_reports_ionq_queue_and_execution_time() -> None:
             qml.execute([tape, tape.copy(operations=[qml.RY(0.2, 1)])], dev)
         assert tracker.latest["job_queue_seconds"] == pytest.approx(0.2, abs=0.002)
         assert tracker.latest["job_execution_seconds"] == pytest.approx(0.1, abs=0.002)
-        assert tracker.latest["job_round_trip_seconds"] >= 0.3
         assert dev.last_execution.jobs == 1 and dev.last_execution.circuits == 2
     finally:
         server.stop_thread()
