@@ -5,21 +5,25 @@
     IonQBatchError
     ├── ConfigurationError (also ValueError)   bad device/client option, caught before any request
     │   └── CredentialsError                   no API key
-    ├── CompilationError (also ValueError)     an operation that cannot be sent to IonQ
+    ├── CompilationError (also ValueError)     a circuit that cannot be sent to IonQ
     ├── APIError                               IonQ answered with an error status
-    │   └── RetriableAPIError                  429 / 5xx that ran out of retries
+    │   ├── RetriableAPIError                  429 / 5xx that ran out of retries
+    │   └── ResponseError                      a success status whose body breaks IonQ's document
     ├── TransportError (also ConnectionError)  no usable answer (timeout, dropped connection)
+    │   ├── MaybeSentError                     the request went out, no answer came back
     │   └── AmbiguousSubmitError               POST /jobs may or may not have created the job
     └── JobError                               a job did not complete
         ├── JobFailedError                     IonQ reported ``failed`` (with its code, message)
         ├── JobCanceledError                   the job was canceled
         └── JobTimeoutError (also TimeoutError) the deadline passed; remote jobs were canceled
 
-Every job error carries the job id. No message ever contains the API key.
+Every error about a job carries its id (``job_id``; ``job_ids`` when several). No message ever
+contains the API key. Every class pickles (errors cross process pools and notebooks' kernels).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -50,14 +54,8 @@ class APIError(IonQBatchError):
     """
 
     def __init__(
-        self,
-        status: int,
-        api_message: str,
-        *,
-        error_type: str | None = None,
-        method: str = "",
-        path: str = "",
-        job_id: str | None = None,
+        self, status: int, api_message: str, *, error_type: str | None = None,
+        method: str = "", path: str = "", job_id: str | None = None,
         retry_after: float | None = None,
     ) -> None:
         self.status = status
@@ -67,10 +65,21 @@ class APIError(IonQBatchError):
         self.path = path
         self.job_id = job_id
         self.retry_after = retry_after
-        where = f" ({method} {path})" if method else ""
-        job = f" [job {job_id}]" if job_id else ""
-        kind = f" {error_type}:" if error_type else ""
-        super().__init__(f"IonQ API error {status}{where}{job}:{kind} {api_message}")
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        where = f" ({self.method} {self.path})" if self.method else ""
+        job = f" [job {self.job_id}]" if self.job_id else ""
+        kind = f" {self.error_type}:" if self.error_type else ""
+        return f"IonQ API error {self.status}{where}{job}:{kind} {self.api_message}"
+
+    def __str__(self) -> str:  # job_id may be filled in after construction
+        return self._text()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuild, (type(self), (self.status, self.api_message), {
+            "error_type": self.error_type, "method": self.method, "path": self.path,
+            "job_id": self.job_id, "retry_after": self.retry_after})
 
     @classmethod
     def from_body(
@@ -97,8 +106,16 @@ class RetriableAPIError(APIError):
     """A 429 or 5xx answer that was still failing when the retry budget ran out."""
 
 
+class ResponseError(APIError):
+    """IonQ answered with a success status, but the body is not what its API document says."""
+
+
 class TransportError(IonQBatchError, ConnectionError):
     """No usable HTTP answer arrived: timeout, refused or dropped connection."""
+
+
+class MaybeSentError(TransportError):
+    """The request went out but no answer came back (timeout or dropped connection)."""
 
 
 class AmbiguousSubmitError(TransportError):
@@ -112,13 +129,22 @@ class AmbiguousSubmitError(TransportError):
         self.job_name = job_name
         super().__init__(message)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuild, (type(self), (str(self),), {"job_name": self.job_name})
+
 
 class JobError(IonQBatchError):
-    """A job did not complete. ``job_id`` names it."""
+    """A job did not complete. ``job_id`` names it (``job_ids`` all, when several)."""
 
-    def __init__(self, message: str, *, job_id: str) -> None:
-        self.job_id = job_id
+    def __init__(self, message: str, *, job_id: str | None = None,
+                 job_ids: Sequence[str] = ()) -> None:
+        self.job_ids = tuple(job_ids) or ((job_id,) if job_id else ())
+        self.job_id = job_id or (self.job_ids[0] if self.job_ids else None)
         super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuild, (type(self), (str(self),), {"job_id": self.job_id,
+                                                      "job_ids": self.job_ids})
 
 
 class JobFailedError(JobError):
@@ -132,6 +158,9 @@ class JobFailedError(JobError):
             job_id=job_id,
         )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.job_id, self.code, self.failure_message)
+
 
 class JobCanceledError(JobError):
     """The job was canceled (by the user, IonQ, or this client on interrupt)."""
@@ -139,3 +168,7 @@ class JobCanceledError(JobError):
 
 class JobTimeoutError(JobError, TimeoutError):
     """The job did not finish before the deadline; this client canceled it remotely."""
+
+
+def _rebuild(cls: type[Exception], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Exception:
+    return cls(*args, **kwargs)
