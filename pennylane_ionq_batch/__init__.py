@@ -1,5 +1,6 @@
 """pennylane-ionq-batch: IonQ from PennyLane, one multi-circuit job per ``execute()``."""
 
+from ._version import __version__
 from .device import IonQBatchDevice
 from .exceptions import (
     AmbiguousSubmitError,
@@ -7,6 +8,8 @@ from .exceptions import (
     CompilationError,
     ConfigurationError,
     CredentialsError,
+    MaybeSentError,
+    ResponseError,
     IonQBatchError,
     JobCanceledError,
     JobError,
@@ -17,12 +20,12 @@ from .exceptions import (
 )
 from .optimize import BatchSPSAOptimizer, LatencyBalanced, StepStats, Tiered
 
-__version__ = "0.1.0"
 
 __all__ = [
     "IonQBatchDevice", "BatchSPSAOptimizer", "LatencyBalanced", "StepStats", "Tiered",
     "IonQBatchError", "ConfigurationError", "CredentialsError",
-    "CompilationError", "APIError", "RetriableAPIError", "TransportError",
+    "CompilationError", "APIError", "RetriableAPIError", "ResponseError", "TransportError",
+    "MaybeSentError",
     "AmbiguousSubmitError", "JobError", "JobFailedError", "JobCanceledError", "JobTimeoutError",
     "__version__",
 ]

@@ -24,7 +24,7 @@ def _emulator(args: argparse.Namespace) -> int:
     async def serve() -> None:
         server = EmulatorServer(host=args.host, port=args.port, latency=latency, faults=faults,
                                 api_key=args.api_key, seed=args.seed,
-                                qpu_noise=not args.ideal_qpus)
+                                qpu_noise=not args.ideal_qpus, contract=args.contract)
         async with server:
             print(f"IonQ API emulator listening on {server.url}  (Ctrl-C to stop)", flush=True)
             print(f"  use: qml.device('ionq.batch', wires=N, api_url='{server.url}', "
@@ -158,7 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--port", type=int, default=8765)
     emu.add_argument("--latency", default="instant", choices=sorted(LATENCY_PRESETS))
     emu.add_argument("--time-scale", type=float, default=1.0)
-    emu.add_argument("--faults", default="", help="e.g. 429=0.1,500=0.05,drop=0.05,fail=0.02")
+    emu.add_argument("--faults", default="", help="e.g. 429=0.1,500=0.05,drop=0.05,fail=0.02 "
+                     "(KIND=RATE@N: at most N times)")
+    emu.add_argument("--contract", default="current", choices=("current", "legacy"),
+                     help="current: IonQ's API document (result descriptors, artifacts); "
+                     "legacy: also results.probabilities.url and /aggregated")
     emu.add_argument("--seed", type=int, default=None)
     emu.add_argument("--api-key", default=None, help="require this key (default: any key)")
     emu.add_argument("--ideal-qpus", action="store_true",

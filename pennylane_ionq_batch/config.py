@@ -10,7 +10,7 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
@@ -59,9 +59,20 @@ class ClientConfig:
         connect_timeout / read_timeout: per-request limits in seconds.
         max_retries: retries of a GET (or a POST refused before acceptance) on 429/5xx/no answer.
         backoff_base / backoff_cap: exponential backoff in seconds, with full jitter.
-        poll_min / poll_max: bounds of the interval between job polls, in seconds.
+        poll_min / poll_max: bounds of the interval between job polls, in seconds. The
+            default ``poll_min`` keeps a job's first second to at most four status requests.
+        lookup_delay: after a lost ``POST /jobs`` answer, seconds between the two looks at
+            ``GET /jobs`` that must both miss the job before it is sent again (a listing may
+            lag behind creation; a second paid job is worse than a short wait).
         max_connections: size of the connection pool.
         allow_insecure: allow plain http to a non-loopback host.
+        trust_env: use ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY`` (and the proxy's
+            credentials from ``~/.netrc``) for non-loopback URLs.
+        proxy: an explicit proxy URL (``http://user:pass@host:port``); wins over the
+            environment.
+        ca_bundle: a PEM file of CA certificates to verify IonQ's server with (corporate TLS
+            inspection); by default the system's store (``SSL_CERT_FILE`` is honoured).
+        verify_ssl: False disables certificate checks (not recommended; for debugging only).
     """
 
     api_url: str = DEFAULT_API_URL
@@ -71,10 +82,15 @@ class ClientConfig:
     max_retries: int = 6
     backoff_base: float = 0.25
     backoff_cap: float = 30.0
-    poll_min: float = 0.02
+    poll_min: float = 0.25
     poll_max: float = 10.0
+    lookup_delay: float = 5.0
     max_connections: int = 16
     allow_insecure: bool = False
+    trust_env: bool = True
+    proxy: str | None = None
+    ca_bundle: str | None = None
+    verify_ssl: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "api_url", normalize_api_url(self.api_url))
@@ -87,12 +103,34 @@ class ClientConfig:
         for name in ("connect_timeout", "read_timeout", "backoff_base", "backoff_cap",
                      "poll_min", "poll_max"):
             _check_positive(name, getattr(self, name))
+        if not isinstance(self.lookup_delay, (int, float)) or isinstance(
+                self.lookup_delay, bool) or not 0 <= self.lookup_delay < math.inf:
+            raise ConfigurationError(
+                f"ionq.batch: lookup_delay must be seconds ≥ 0, got {self.lookup_delay!r}")
         if not isinstance(self.max_retries, int) or self.max_retries < 0:
             raise ConfigurationError(
                 f"ionq.batch: max_retries must be a non-negative int, got {self.max_retries!r}")
         if not isinstance(self.max_connections, int) or self.max_connections < 1:
             raise ConfigurationError(
                 f"ionq.batch: max_connections must be a positive int, got {self.max_connections!r}")
+        for name in ("allow_insecure", "trust_env", "verify_ssl"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigurationError(
+                    f"ionq.batch: {name} must be True or False, got {getattr(self, name)!r}")
+        if self.proxy is not None:
+            parts = urlsplit(self.proxy) if isinstance(self.proxy, str) else None
+            if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ConfigurationError(
+                    "ionq.batch: proxy must be an http(s) URL such as "
+                    f"'http://proxy.example.com:3128', got {self.proxy!r}")
+        if self.ca_bundle is not None and (not isinstance(self.ca_bundle, (str, os.PathLike))
+                                           or not os.path.isfile(self.ca_bundle)):
+            raise ConfigurationError(
+                f"ionq.batch: ca_bundle must be the path of a PEM file, got {self.ca_bundle!r}")
+
+
+CLIENT_OPTIONS = tuple(f.name for f in fields(ClientConfig) if f.name not in ("api_url",
+                                                                               "api_key"))
 
 
 def resolve_api_key(api_key: str | None) -> str:
@@ -116,18 +154,62 @@ def resolve_api_url(api_url: str | None) -> str:
     return normalize_api_url(api_url or os.environ.get("IONQ_API_URL") or DEFAULT_API_URL)
 
 
+MIN_DEBIASING_SHOTS = 500
+
+# The job fields of IonQ's CircuitJobCreationPayload that the device does not model itself,
+# with the types the document gives them: passed through as given (``job_fields=``).
+_COMPILATION_FIELDS: dict[str, tuple[type, ...]] = {"gate_basis": (str,), "precision": (str,),
+                                                    "opt": (int, float)}
+PASS_THROUGH = ("settings.compilation", "dry_run", "session_id")
+
+
+def _check_job_fields(value: Any) -> dict[str, Any]:
+    """``job_fields`` checked against IonQ's job schema; returns a plain copy."""
+    how = (f"ionq.batch: job_fields passes IonQ job fields the device does not model: "
+           f"{', '.join(PASS_THROUGH)}")
+    if not isinstance(value, Mapping):
+        raise ConfigurationError(f"{how}; got {value!r}")
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if key == "dry_run" and isinstance(item, bool):
+            out[key] = item
+        elif key == "session_id" and isinstance(item, str) and item:
+            out[key] = item
+        elif key == "settings" and isinstance(item, Mapping) and set(item) <= {"compilation"}:
+            comp = item.get("compilation", {})
+            if not isinstance(comp, Mapping) or not all(
+                    k in _COMPILATION_FIELDS and isinstance(v, _COMPILATION_FIELDS[k])
+                    and not isinstance(v, bool) for k, v in comp.items()):
+                raise ConfigurationError(
+                    f"{how}; settings.compilation takes gate_basis (str), precision (str) and "
+                    f"opt (number), got {comp!r}")
+            out[key] = {"compilation": dict(comp)}
+        else:
+            hint = (" (use the device's error_mitigation option)" if key == "settings" else
+                    " (the device sets it)" if key in ("name", "metadata", "shots", "backend",
+                                                       "noise", "type", "input") else "")
+            raise ConfigurationError(f"{how}; {key}={item!r} is not one of them{hint}")
+    return out
+
+
 @dataclass(frozen=True, kw_only=True)
 class JobOptions:
     """What every job of a device carries besides its circuits.
 
     Attributes:
-        backend: IonQ backend id, e.g. ``"simulator"`` or ``"qpu.aria-1"``.
+        backend: IonQ backend id, e.g. ``"simulator"`` or ``"qpu.forte-1"``.
         gateset: ``"qis"`` or ``"native"``.
         noise_model: simulator noise model (``"ideal"``, ``"aria-1"``, ``"forte-1"``, ...).
         noise_seed: seed of the noisy simulation, 1 … 2**31 − 1.
         error_mitigation: ``settings.error_mitigation`` (``debiasing``, ``symmetry_verification``).
+            Debiasing not given follows IonQ's default, written out explicitly in every job:
+            on for ``qis`` jobs of at least 500 shots on a QPU, off otherwise.
+        sharpen: read debiased results with ``sharpen=true`` (plurality voting across the
+            debiasing variants instead of averaging).
         job_name: prefix of every job's name (a unique token is appended).
         metadata: string-valued metadata attached to every job.
+        job_fields: IonQ job fields passed through unchanged: ``settings.compilation``
+            (``gate_basis``, ``precision``, ``opt``), ``dry_run``, ``session_id``.
     """
 
     backend: str = "simulator"
@@ -135,8 +217,10 @@ class JobOptions:
     noise_model: str | None = None
     noise_seed: int | None = None
     error_mitigation: Mapping[str, bool] | None = None
+    sharpen: bool = False
     job_name: str = "ionq-batch"
     metadata: Mapping[str, str] = field(default_factory=dict)
+    job_fields: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.backend, str) or not (
@@ -144,7 +228,7 @@ class JobOptions:
         ):
             raise ConfigurationError(
                 f'ionq.batch: unknown backend {self.backend!r}; use "simulator", a QPU such as '
-                '"qpu.aria-1" or "qpu.forte-1", "emulator", or "emulator:<backend>"'
+                '"qpu.forte-1", "emulator", or "emulator:<backend>"'
             )
         if self.gateset not in ("qis", "native"):
             raise ConfigurationError(
@@ -173,6 +257,16 @@ class JobOptions:
                     f"'symmetry_verification' to True/False, got {self.error_mitigation!r}")
             object.__setattr__(self, "error_mitigation",
                                MappingProxyType(dict(self.error_mitigation)))
+        if not isinstance(self.sharpen, bool):
+            raise ConfigurationError(f"ionq.batch: sharpen must be True or False, got "
+                                     f"{self.sharpen!r}")
+        explicit = (self.error_mitigation or {}).get("debiasing")
+        if self.sharpen and not (explicit or (explicit is None and self.is_qpu
+                                               and self.gateset == "qis")):
+            raise ConfigurationError(
+                "ionq.batch: sharpen=True reads debiased results, but these jobs are not "
+                "debiased (IonQ debiases qis jobs of at least 500 shots on QPUs by default); "
+                'pass error_mitigation={"debiasing": True} to debias them')
         if not isinstance(self.job_name, str) or not 0 < len(self.job_name) <= 64:
             raise ConfigurationError("ionq.batch: job_name must be a string of 1 to 64 characters")
         if not isinstance(self.metadata, Mapping) or len(self.metadata) > 8 or not all(
@@ -183,13 +277,28 @@ class JobOptions:
                 "ionq.batch: metadata must map at most 8 string keys (≤ 40 characters) to string "
                 "values (IonQ allows 10 keys; ionq.batch uses 2)")
         object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
+        object.__setattr__(self, "job_fields",
+                           MappingProxyType(_check_job_fields(self.job_fields)))
+
+    @property
+    def is_qpu(self) -> bool:
+        return self.backend.startswith("qpu.")
 
     @property
     def noisy(self) -> bool:
         """True when results are sampled: a QPU, or the simulator with a non-ideal noise model."""
-        return self.backend != "simulator" or self.noise_model not in (None, "ideal")
+        return self.is_qpu or self.noise_model not in (None, "ideal")
 
-    def settings(self) -> dict[str, Any] | None:
-        if not self.error_mitigation:
-            return None
-        return {"error_mitigation": dict(self.error_mitigation)}
+    def debiasing(self, shots: int | None) -> bool:
+        """The debiasing a job of ``shots`` shots gets: the explicit choice, else IonQ's default
+        (on for ``qis`` jobs of at least 500 shots on a QPU, off for native-gate jobs)."""
+        explicit = (self.error_mitigation or {}).get("debiasing")
+        if explicit is not None:
+            return explicit
+        return (self.is_qpu and self.gateset == "qis" and shots is not None
+                and shots >= MIN_DEBIASING_SHOTS)
+
+    def settings(self, shots: int | None) -> dict[str, Any]:
+        """``settings`` of a job of ``shots`` shots: error mitigation always explicit."""
+        mitigation = {**(self.error_mitigation or {}), "debiasing": self.debiasing(shots)}
+        return {**self.job_fields.get("settings", {}), "error_mitigation": mitigation}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import warnings
 import weakref
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -20,33 +21,31 @@ import numpy as np
 from pennylane.devices import Device, ExecutionConfig
 from pennylane.devices.modifiers import single_tape_support
 from pennylane.tape import QuantumScript
+from pennylane.transforms.core import CompilePipeline
 from pennylane.wires import Wires
 
 from . import deferral
-from .backends import BackendSpec, entangler_for, lookup_backend
-from .client import (
-    IonQClient,
-    JobOutcome,
-    Journal,
-    RunPolicy,
-    build_job,
-    fetch_backend,
-    plan_chunks,
-    run_jobs,
-)
+from .backends import NOISE_MODELS, BackendSpec, entangler_for, lookup_backend, spec_from_catalog
+from .client import IonQClient, JobOutcome, Journal, Plan, RunPolicy, plan_batch, run_jobs
 from .client.journal import default_path
 from .compile import StructureCache, serialize_circuit
 from .compile.template import CacheStats
-from .config import ClientConfig, JobOptions, resolve_api_key, resolve_api_url
+from .config import (
+    CLIENT_OPTIONS,
+    ClientConfig,
+    JobOptions,
+    resolve_api_key,
+    resolve_api_url,
+)
 from .exceptions import APIError, ConfigurationError, TransportError
 from .payload import SerializedCircuit
 from .preprocess import build_pipeline
 from .results import histogram_to_probs, tape_results
-from .runtime import background_loop
+from .runtime import BackgroundLoop, background_loop
 
 log = logging.getLogger("pennylane_ionq_batch")
-_CLIENT_OPTIONS = ("connect_timeout", "read_timeout", "max_retries", "backoff_base",
-                   "backoff_cap", "poll_min", "poll_max", "max_connections", "allow_insecure")
+# The embedded emulator answers on loopback in microseconds: poll it without politeness.
+_EMULATOR_CLIENT = {"poll_min": 0.005, "lookup_delay": 0.05}
 
 
 def _resolve_backend(backend: str) -> tuple[str, bool]:
@@ -71,6 +70,7 @@ class ExecutionStats:
     queue_s: float
     execution_s: float
     round_trip_s: float
+    debiased_jobs: int = 0
 
 
 def _open_journal(journal: Any, is_qpu: bool) -> Journal | None:
@@ -86,10 +86,34 @@ def _open_journal(journal: Any, is_qpu: bool) -> Journal | None:
                              f"{journal!r}")
 
 
-def _close_client(client: IonQClient) -> None:
-    loop = background_loop().loop
-    if not loop.is_closed():
-        loop.call_soon_threadsafe(lambda: loop.create_task(client.close()))
+class _Resources:
+    """What a device holds open: its HTTP client (bound to one event loop) and its journal.
+
+    Closed by :meth:`IonQBatchDevice.close`, or when the device is garbage-collected or the
+    interpreter exits, whichever comes first.
+    """
+
+    def __init__(self, journal: Journal | None) -> None:
+        self.client: IonQClient | None = None
+        self.loop: BackgroundLoop | None = None
+        self.abandoned: list[IonQClient] = []  # made before a fork: their sockets are shared
+        self.journal = journal
+
+    def client_for(self, config: ClientConfig) -> IonQClient:
+        loop = background_loop()
+        if self.client is not None and self.loop is not loop:  # forked: a new loop
+            self.abandoned.append(self.client)
+            self.client = None
+        if self.client is None:
+            self.client, self.loop = IonQClient(config), loop
+        return self.client
+
+    def close(self) -> None:
+        client, self.client = self.client, None
+        if client is not None and self.loop is background_loop():
+            self.loop.run_cleanup(client.close())
+        if self.journal is not None:
+            self.journal.close()
 
 
 @single_tape_support
@@ -101,18 +125,24 @@ class IonQBatchDevice(Device):
         shots (int, Sequence[int]): default shots (deprecated in PennyLane; prefer
             ``qml.set_shots`` on the QNode). ``None`` gives exact results on the simulator.
         backend (str): ``"simulator"`` (IonQ's cloud simulator, the default), a QPU such as
-            ``"qpu.aria-1"`` or ``"qpu.forte-1"``, ``"emulator"`` (an in-process emulator of the
-            ideal simulator: offline, no key), or ``"emulator:<backend>"`` (the emulator
-            impersonating that backend, e.g. ``"emulator:qpu.aria-1"``).
+            ``"qpu.forte-1"``, ``"emulator"`` (an in-process emulator of the ideal simulator:
+            offline, no key), or ``"emulator:<backend>"`` (the emulator impersonating that
+            backend, e.g. ``"emulator:qpu.aria-1"``). Checked against IonQ's catalogue
+            (``GET /backends``) before the first job.
         api_key (str): IonQ API key; else ``IONQ_API_KEY``. Not needed for the emulator.
         api_url (str): API base URL; else ``IONQ_API_URL``; else ``https://api.ionq.co/v0.4``.
         gateset (str): ``"native"`` (the default: this plugin compiles to GPI/GPI2 and MS or
             ZZ, with virtual Z and fused single-qubit runs) or ``"qis"`` (IonQ's compiler does).
         noise_model (str): simulator noise model, e.g. ``"aria-1"`` or ``"forte-1"``.
         noise_seed (int): seed of the noisy simulation.
-        error_mitigation (dict): e.g. ``{"debiasing": True}`` (QPUs, ≥ 500 shots).
+        error_mitigation (dict): ``{"debiasing": bool, "symmetry_verification": bool}``.
+            Debiasing not given follows IonQ's default (on for ``qis`` jobs of at least 500
+            shots on QPUs, off otherwise) and is written out in every job.
+        sharpen (bool): read debiased results sharpened (plurality voting across variants).
         job_name (str): prefix of job names (a unique token is appended to each).
         metadata (dict[str, str]): metadata attached to every job.
+        job_fields (dict): IonQ job fields passed through unchanged: ``settings.compilation``
+            (``gate_basis``, ``precision``, ``opt``), ``dry_run``, ``session_id``.
         seed (int): seed of client-side sampling from exact probabilities.
         timeout (float): seconds one ``execute()`` may wait; its jobs are canceled after.
         structure_cache_size (int): how many compiled circuit structures to keep (LRU).
@@ -124,8 +154,11 @@ class IonQBatchDevice(Device):
             by simply running the same execute again).
         emulator_noise (bool): with ``"emulator:<qpu>"``, sample with the QPU's published noise
             model (the default) or, if False, without noise (shots are still sampled).
+        emulator_contract (str): the embedded emulator's API shapes: ``"current"`` (IonQ's
+            document: result descriptors and artifacts) or ``"legacy"`` (also the older
+            ``results.probabilities.url`` and ``/aggregated`` route).
         client_options (dict): HTTP settings of :class:`~.config.ClientConfig`
-            (timeouts, retries, polling bounds, pool size).
+            (timeouts, retries, polling bounds, pool size, proxy, CA bundle).
     """
 
     name = "ionq.batch"
@@ -136,23 +169,21 @@ class IonQBatchDevice(Device):
         self, wires: Any = None, shots: Any = None, *, backend: str = "simulator",
         api_key: str | None = None, api_url: str | None = None, gateset: str = "native",
         noise_model: str | None = None, noise_seed: int | None = None,
-        error_mitigation: Mapping[str, bool] | None = None, job_name: str = "ionq-batch",
-        metadata: Mapping[str, str] | None = None, seed: int | None = None,
+        error_mitigation: Mapping[str, bool] | None = None, sharpen: bool = False,
+        job_name: str = "ionq-batch", metadata: Mapping[str, str] | None = None,
+        job_fields: Mapping[str, Any] | None = None, seed: int | None = None,
         timeout: float | None = None, client_options: Mapping[str, Any] | None = None,
-        emulator_noise: bool = True, structure_cache_size: int = 256,
+        emulator_noise: bool = True, emulator_contract: str = "current",
+        structure_cache_size: int = 256,
         journal: bool | str | os.PathLike[str] | None = None, cancel_on_interrupt: bool = True,
     ) -> None:
         super().__init__(wires=wires, shots=shots)
         remote_backend, emulated = _resolve_backend(backend)
         self.options = JobOptions(backend=remote_backend, gateset=gateset,
                                   noise_model=noise_model, noise_seed=noise_seed,
-                                  error_mitigation=error_mitigation, job_name=job_name,
-                                  metadata=metadata or {})
-        self.backend: BackendSpec = lookup_backend(remote_backend)
-        if self.wires is not None and len(self.wires) > self.backend.qubits:
-            raise ConfigurationError(
-                f"ionq.batch: {len(self.wires)} wires requested but {remote_backend} has "
-                f"{self.backend.qubits} qubits")
+                                  error_mitigation=error_mitigation, sharpen=sharpen,
+                                  job_name=job_name, metadata=metadata or {},
+                                  job_fields=job_fields or {})
         if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)
                                  or seed < 0):
             raise ConfigurationError(f"ionq.batch: seed must be a non-negative int, got "
@@ -163,34 +194,44 @@ class IonQBatchDevice(Device):
         if not isinstance(structure_cache_size, int) or structure_cache_size < 1:
             raise ConfigurationError("ionq.batch: structure_cache_size must be a positive int, "
                                      f"got {structure_cache_size!r}")
-        extra = set(client_options or {}) - set(_CLIENT_OPTIONS)
+        if not isinstance(client_options or {}, Mapping):
+            raise ConfigurationError(f"ionq.batch: client_options must be a dict, got "
+                                     f"{client_options!r}")
+        extra = set(client_options or {}) - set(CLIENT_OPTIONS)
         if extra:
             raise ConfigurationError(f"ionq.batch: unknown client_options {sorted(extra)}; "
-                                     f"known: {list(_CLIENT_OPTIONS)}")
+                                     f"known: {list(CLIENT_OPTIONS)}")
         if emulator_noise not in (True, False):  # 0 and 1 pass: pl-device-test sends ints
             raise ConfigurationError(f"ionq.batch: emulator_noise must be True or False, got "
                                      f"{emulator_noise!r}")
-        if not emulator_noise and not emulated:
-            raise ConfigurationError("ionq.batch: emulator_noise=False applies to the emulator "
-                                     'only, e.g. backend="emulator:qpu.forte-1"')
-        self.emulator = None
-        if emulated:
-            from .emulator import embedded_emulator  # started only when asked for
-
-            self.emulator = embedded_emulator(qpu_noise=bool(emulator_noise))
-            api_url, api_key = self.emulator.url, api_key or "emulator"
-        self.client_config = ClientConfig(api_url=resolve_api_url(api_url),
-                                          api_key=resolve_api_key(api_key),
-                                          **dict(client_options or {}))
+        if emulator_contract not in ("current", "legacy"):
+            raise ConfigurationError('ionq.batch: emulator_contract must be "current" or '
+                                     f'"legacy", got {emulator_contract!r}')
+        if (not emulator_noise or emulator_contract != "current") and not emulated:
+            raise ConfigurationError("ionq.batch: emulator_noise and emulator_contract apply "
+                                     'to the emulator only, e.g. backend="emulator:qpu.forte-1"')
         if cancel_on_interrupt not in (True, False):
             raise ConfigurationError("ionq.batch: cancel_on_interrupt must be True or False, "
                                      f"got {cancel_on_interrupt!r}")
+        self.emulator = None
+        options = dict(client_options or {})
+        if emulated:
+            from .emulator import embedded_emulator  # started only when asked for
+
+            self.emulator = embedded_emulator(qpu_noise=bool(emulator_noise),
+                                              contract=emulator_contract)
+            api_url, api_key = self.emulator.url, api_key or "emulator"
+            options = {**_EMULATOR_CLIENT, **options}
+        self.client_config = ClientConfig(api_url=resolve_api_url(api_url),
+                                          api_key=resolve_api_key(api_key), **options)
+        self._resources = _Resources(_open_journal(journal, self.options.is_qpu
+                                                   and not emulated))
+        self._finalizer = weakref.finalize(self, self._resources.close)
         self.policy = RunPolicy(timeout=timeout, cancel_on_interrupt=bool(cancel_on_interrupt),
-                                journal=_open_journal(journal, self.backend.is_qpu
-                                                      and not emulated))
+                                journal=self._resources.journal)
         self._rng = np.random.default_rng(seed)
-        self._client: IonQClient | None = None
-        self._entangler: str | None = None
+        self._spec: BackendSpec | None = None
+        self._spec_lock = threading.Lock()
         self._structures = StructureCache(structure_cache_size)
         self._metrics: dict[str, int] = defaultdict(int)
         self._metrics_lock = threading.Lock()
@@ -200,39 +241,88 @@ class IonQBatchDevice(Device):
         return (f"<IonQBatchDevice backend={self.options.backend!r} wires={self.wires} "
                 f"url={self.client_config.api_url!r}>")
 
-    def preprocess_transforms(self, execution_config: ExecutionConfig | None = None):
-        return build_pipeline(self.wires, self.options)
+    def __enter__(self) -> IonQBatchDevice:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the HTTP session and the journal now (also done when the device is garbage
+        collected or the interpreter exits). A closed device opens them again if used."""
+        self._resources.close()
+
+    def _get_client(self) -> IonQClient:
+        return self._resources.client_for(self.client_config)
+
+    # -- the backend, from IonQ's catalogue --------------------------------------------------
+    @property
+    def backend(self) -> BackendSpec:
+        """The backend's qubits, native gates and error mitigations, from ``GET /backends``.
+
+        Read once per device, before its first job. If the catalogue cannot be read, the
+        built-in table answers for the backends it knows, with a warning.
+        """
+        if self._spec is None:
+            with self._spec_lock:
+                if self._spec is None:
+                    self._spec = self._read_catalog()
+        return self._spec
+
+    def _read_catalog(self) -> BackendSpec:
+        name = self.options.backend
+        try:
+            catalog = background_loop().run(self._get_client().list_backends())
+        except (APIError, TransportError) as exc:
+            known = lookup_backend(name)
+            if known is None:
+                raise
+            warnings.warn(f"ionq.batch: could not read IonQ's backend catalogue ({exc}); "
+                          f"using the built-in description of {name}", stacklevel=4)
+            return known
+        records = {r.backend: r for r in catalog}
+        record = records.get(name)
+        if record is None or record.status == "retired":
+            available = sorted(b for b, r in records.items() if r.status != "retired")
+            state = "retired" if record is not None else "not in IonQ's catalogue"
+            raise ConfigurationError(f"ionq.batch: backend {name!r} is {state}; available: "
+                                     f"{', '.join(available)}")
+        if record.status not in ("available", "") or record.degraded:
+            log.warning("ionq.batch: IonQ reports %s as %s%s", name, record.status,
+                        " (degraded)" if record.degraded else "")
+        return spec_from_catalog(name, record.qubits, record.native_gates,
+                                 record.error_mitigations)
+
+    @property
+    def max_qubits(self) -> int:
+        """Qubits a circuit may use: the backend's, or fewer under a simulator noise model."""
+        qubits = self.backend.qubits
+        if self.options.noise_model is not None:
+            qubits = min(qubits, NOISE_MODELS[self.options.noise_model].max_qubits)
+        return qubits
+
+    def entangler(self) -> str:
+        """The two-qubit native gate, ``"ms"`` or ``"zz"``, from the backend's native gates."""
+        return entangler_for(self.backend, self.options.noise_model)
+
+    def preprocess_transforms(self, execution_config: ExecutionConfig | None = None
+                              ) -> CompilePipeline:
+        spec = self.backend  # the catalogue is read here, before any job
+        if self.wires is not None and len(self.wires) > self.max_qubits:
+            raise ConfigurationError(
+                f"ionq.batch: {len(self.wires)} wires requested but {self.options.backend} "
+                f"takes circuits of at most {self.max_qubits} qubits")
+        if (self.options.error_mitigation or {}).get("debiasing") and not spec.debiasing:
+            raise ConfigurationError(
+                f"ionq.batch: {self.options.backend} does not offer debiasing (its catalogue "
+                "entry lists no such error mitigation); remove it from error_mitigation")
+        return build_pipeline(self.wires, self.options, max_qubits=self.max_qubits)
 
     # -- execution ---------------------------------------------------------------------------
     def _wire_order(self, tape: QuantumScript) -> Wires:
         if self.wires is None:
             return tape.wires
         return Wires([w for w in self.wires if w in tape.wires])
-
-    def _get_client(self) -> IonQClient:
-        if self._client is None:
-            self._client = IonQClient(self.client_config)
-            weakref.finalize(self, _close_client, self._client)
-        return self._client
-
-    def entangler(self) -> str:
-        """The two-qubit native gate, ``"ms"`` or ``"zz"``; a QPU's is read from ``GET /backends``.
-
-        Asked once per device. If the catalog cannot be read, the built-in table decides (it
-        names the same gate for every known backend) and a warning says so.
-        """
-        if self._entangler is None:
-            supported = None
-            if self.backend.is_qpu:
-                name = self.options.backend
-                try:
-                    record = background_loop().run(fetch_backend(self._get_client(), name))
-                    supported = record.get("supported_native_gates")
-                except (APIError, TransportError) as exc:
-                    log.warning("ionq.batch: could not read %s's native gates (%s); using the "
-                                "built-in table", name, exc)
-            self._entangler = entangler_for(self.backend, self.options.noise_model, supported)
-        return self._entangler
 
     def _serialize(self, circuits: Sequence[QuantumScript], wire_orders: Sequence[Wires]
                    ) -> tuple[list[SerializedCircuit], CacheStats]:
@@ -261,35 +351,25 @@ class IonQBatchDevice(Device):
     def _execute(self, circuits: Sequence[QuantumScript]) -> tuple[Any, ...]:
         wire_orders = [self._wire_order(t) for t in circuits]
         serialized, cache = self._serialize(circuits, wire_orders)
-        # With exact probabilities, identical circuits are sent once and share their result.
-        # Measured backends keep duplicates: each run is an independent sample.
-        first: dict[bytes, int] = {}
-        source = [i if self.options.noisy else first.setdefault(s.body, i)
-                  for i, s in enumerate(serialized)]
-        unique = [i for i, j in enumerate(source) if i == j]
-        # The ideal simulator returns exact probabilities whatever the shots, so one job serves
-        # tapes with any shots; measuring backends take one shot count per job.
-        groups: dict[int | None, list[int]] = defaultdict(list)
-        for i in unique:
-            groups[circuits[i].shots.total_shots if self.options.noisy else None].append(i)
-        jobs, order = [], []
-        for shots, members in groups.items():
-            for chunk in plan_chunks([serialized[i] for i in members]):
-                picked = [members[j] for j in chunk]
-                jobs.append(build_job(self.options, [serialized[i] for i in picked],
-                                      shots=shots))
-                order.extend(picked)
+        plan = plan_batch(serialized, [t.shots.total_shots for t in circuits], self.options)
         outcome: JobOutcome | None = None
         try:
-            outcome = background_loop().run(run_jobs(self._get_client(), jobs, self.policy))
+            if plan.jobs:
+                outcome = background_loop().run(run_jobs(self._get_client(), list(plan.jobs),
+                                                         self.policy))
         finally:
-            self._count(len(circuits), len(unique), cache)
-            self._record(circuits, outcome, len(unique), cache)
-        probs = {i: histogram_to_probs(hist, serialized[i].qubits)
-                 for i, hist in zip(order, outcome.histograms, strict=True)}
-        return tuple(tape_results(tape, probs[source[i]], wire_orders[i], self._rng,
-                                  exact=not self.options.noisy)
-                     for i, tape in enumerate(circuits))
+            self._count(len(circuits), plan.circuits_sent, cache)
+            self._record(circuits, plan, outcome, cache)
+        histograms = plan.histograms(outcome.histograms if outcome else [])
+        probs: dict[int, np.ndarray] = {}  # duplicates share one histogram: convert it once
+        results = []
+        for i, tape in enumerate(circuits):
+            slot = plan.slots[i]
+            if slot not in probs or slot < 0:
+                probs[slot] = histogram_to_probs(histograms[i], serialized[i].qubits)
+            results.append(tape_results(tape, probs[slot], wire_orders[i], self._rng,
+                                        exact=not self.options.noisy))
+        return tuple(results)
 
     @property
     def metrics(self) -> dict[str, int]:
@@ -304,24 +384,26 @@ class IonQBatchDevice(Device):
                                ("structure_cache_misses", cache.misses)):
                 self._metrics[key] += value
 
-    def _record(self, circuits: Sequence[QuantumScript], outcome: JobOutcome | None,
-                sent: int, cache: CacheStats) -> None:
+    def _record(self, circuits: Sequence[QuantumScript], plan: Plan,
+                outcome: JobOutcome | None, cache: CacheStats) -> None:
         timings = outcome.timings if outcome else []
         stats = outcome.stats if outcome else None
         self.last_execution = ExecutionStats(
-            circuits=len(circuits), circuits_sent=sent,
+            circuits=len(circuits), circuits_sent=plan.circuits_sent,
             jobs=len(outcome.job_ids) if outcome else 0,
             http_requests=stats.requests if stats else 0,
             queue_s=max((t.queue_s for t in timings), default=0.0),
             execution_s=max((t.execution_s for t in timings), default=0.0),
-            round_trip_s=max((t.round_trip_s for t in timings), default=0.0))
+            round_trip_s=max((t.round_trip_s for t in timings), default=0.0),
+            debiased_jobs=sum(job.debiasing for job in plan.jobs))
         if not self.tracker.active:
             return
         last = self.last_execution
         self.tracker.update(
-            batches=1, executions=len(circuits), batch_len=len(circuits), circuits_sent=sent,
-            structure_cache_hits=cache.hits, structure_cache_misses=cache.misses,
-            jobs=last.jobs, job_ids=list(outcome.job_ids) if outcome else [],
+            batches=1, executions=len(circuits), batch_len=len(circuits),
+            circuits_sent=last.circuits_sent, structure_cache_hits=cache.hits,
+            structure_cache_misses=cache.misses, jobs=last.jobs,
+            job_ids=list(outcome.job_ids) if outcome else [], debiased_jobs=last.debiased_jobs,
             http_requests=last.http_requests, http_retries=stats.retries if stats else 0,
             job_queue_seconds=last.queue_s, job_execution_seconds=last.execution_s,
             job_round_trip_seconds=last.round_trip_s)

@@ -28,7 +28,7 @@ from pennylane.transforms import broadcast_expand, diagonalize_measurements, spl
 from pennylane.transforms.core import CompilePipeline, transform
 
 from .compile import QIS_OPERATIONS, native, qis
-from .config import MAX_SHOTS, JobOptions
+from .config import MAX_SHOTS, MIN_DEBIASING_SHOTS, JobOptions
 
 NAME = "ionq.batch"
 
@@ -38,17 +38,31 @@ def _null(results: Any) -> Any:
 
 
 @transform
-def validate_shots(tape: QuantumScript, options: JobOptions) -> tuple[list[QuantumScript], Any]:
-    """Analytic results only from the ideal simulator; shots within IonQ's range."""
-    if not tape.shots and options.noisy:
+def validate_job_settings(tape: QuantumScript, options: JobOptions, max_qubits: int
+                          ) -> tuple[list[QuantumScript], Any]:
+    """What IonQ would refuse with a 400, refused here: analytic results only from the ideal
+    simulator, shots within IonQ's range, debiasing with at least 500 shots, circuits that fit
+    the backend."""
+    shots = tape.shots.total_shots if tape.shots else None
+    if shots is None and options.noisy:
         what = (f"noise model {options.noise_model!r}" if options.backend == "simulator"
                 else f"backend {options.backend!r}")
         raise DeviceError(
             f"{NAME}: {what} returns measured counts, so it needs shots; "
             "use qml.set_shots(qnode, shots=1000) or @qml.qnode(dev, shots=1000).")
-    if tape.shots and tape.shots.total_shots > MAX_SHOTS:
-        raise DeviceError(f"{NAME}: {tape.shots.total_shots} shots exceed IonQ's limit of "
-                          f"{MAX_SHOTS} per job")
+    if shots is not None and shots > MAX_SHOTS:
+        raise DeviceError(f"{NAME}: {shots} shots exceed IonQ's limit of {MAX_SHOTS} per job")
+    if (options.error_mitigation or {}).get("debiasing") and (shots or 0) < MIN_DEBIASING_SHOTS:
+        raise DeviceError(
+            f"{NAME}: debiasing needs at least {MIN_DEBIASING_SHOTS} shots per circuit (IonQ "
+            f"refuses fewer), this circuit has {shots}; raise the shots or turn debiasing off")
+    if options.sharpen and not options.debiasing(shots):
+        raise DeviceError(
+            f"{NAME}: sharpen=True reads debiased results, but a job of {shots} shots is not "
+            f"debiased (IonQ debiases qis jobs of at least {MIN_DEBIASING_SHOTS} shots)")
+    if len(tape.wires) > max_qubits:
+        raise DeviceError(f"{NAME}: the circuit uses {len(tape.wires)} wires; "
+                          f"{options.backend} takes at most {max_qubits}")
     return [tape], _null
 
 
@@ -133,12 +147,12 @@ def validate_measurements(tape: QuantumScript) -> tuple[list[QuantumScript], Any
     return [tape], _null
 
 
-def build_pipeline(wires: Any, options: JobOptions) -> CompilePipeline:
+def build_pipeline(wires: Any, options: JobOptions, *, max_qubits: int) -> CompilePipeline:
     """The preprocessing pipeline of an ``ionq.batch`` device."""
     program = CompilePipeline()
     program.add_transform(drop_snapshots)
     program.add_transform(validate_device_wires, wires=wires, name=NAME)
-    program.add_transform(validate_shots, options=options)
+    program.add_transform(validate_job_settings, options=options, max_qubits=max_qubits)
     program.add_transform(qml.defer_measurements, allow_postselect=False)
     program.add_transform(validate_measurements)
     program.add_transform(split_non_commuting)

@@ -1,13 +1,17 @@
 """The bridge from PennyLane's synchronous ``execute`` to the async client.
 
 One event loop on a daemon thread serves every device of the process, so ``execute`` works the
-same in scripts, in threads and inside Jupyter (whose own loop is already running).
+same in scripts, in threads and inside Jupyter (whose own loop is already running). After
+``os.fork()`` the child has no such thread: it starts its own loop on first use, and devices
+make new clients for it (see :func:`background_loop`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
+import os
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -49,15 +53,43 @@ class BackgroundLoop:
             finished.wait(CLEANUP_SECONDS)
             raise
 
+    def run_cleanup(self, coro: Coroutine[Any, Any, Any], timeout: float = 5.0) -> None:
+        """Run a cleanup coroutine to its end (at most ``timeout`` s); never raises.
+
+        From the loop's own thread (a finalizer run by the garbage collector there) it can
+        only be scheduled, not awaited.
+        """
+        if self.loop.is_closed():
+            coro.close()
+            return
+        if threading.current_thread() is self._thread:
+            self.loop.create_task(coro)
+            return
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            future.result(timeout)
+        except (concurrent.futures.TimeoutError, Exception) as exc:  # noqa: BLE001
+            log.debug("ionq.batch: cleanup did not finish: %r", exc)
+
 
 _shared: BackgroundLoop | None = None
 _lock = threading.Lock()
 
 
 def background_loop() -> BackgroundLoop:
-    """The process-wide loop, started on first use."""
+    """The process-wide loop, started on first use (in a forked child: its own)."""
     global _shared
     with _lock:
         if _shared is None:
             _shared = BackgroundLoop()
         return _shared
+
+
+def _forget_after_fork() -> None:
+    """In a forked child the loop's thread does not exist: start afresh on first use."""
+    global _shared, _lock
+    _shared = None
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)

@@ -11,6 +11,9 @@ import pytest
 from pennylane_ionq_batch.emulator import EmulatorServer
 
 API = "https://api.ionq.co/v0.4"
+# Client settings for an emulator on loopback: it answers in microseconds, so polling it
+# politely (as IonQ's service should be) would only make the tests slow.
+LOCAL = {"poll_min": 0.005, "lookup_delay": 0.05}
 
 
 @pytest.fixture(autouse=True)
@@ -37,14 +40,24 @@ def threaded_emulator() -> Iterator[EmulatorServer]:
 
 
 def job_record(job_id: str, status: str = "completed", *, children: list[str] | None = None,
-               failure: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:
-    """A ``GET /jobs/{id}`` body as IonQ sends it."""
+               failure: dict[str, str] | None = None, legacy: bool = False,
+               artifact: str = "art-1", **extra: Any) -> dict[str, Any]:
+    """A ``GET /jobs/{id}`` body as IonQ's document describes it: results as descriptors,
+    predictions and ``started_at`` null (as the live service sends them). ``legacy`` adds the
+    older ``results.probabilities.url``."""
     multi = children is not None
     results = None
     if status == "completed":
-        suffix = "/aggregated" if multi else ""
-        results = {"probabilities": {"url": f"/v0.4/jobs/{job_id}/results/probabilities{suffix}"}}
+        fmt = ("ionq.result.probabilities-aggregate.json.v1" if multi
+               else "ionq.result.probabilities.json.v1")
+        results = {fmt: {"id": artifact, "format": fmt, "media_type": "application/json"}}
+        if legacy:
+            suffix = "/aggregated" if multi else ""
+            results["probabilities"] = {
+                "url": f"/v0.4/jobs/{job_id}/results/probabilities{suffix}"}
     return {"id": job_id, "status": status, "type": "ionq.multi-circuit.v1" if multi
-            else "ionq.circuit.v1", "backend": "simulator", "failure": failure,
-            "results": results, "child_job_ids": children, "predicted_wait_time_ms": 0,
-            "predicted_execution_duration_ms": 0, "started_at": None, **extra}
+            else "ionq.circuit.v1", "backend": "simulator", "dry_run": False,
+            "parent_job_id": None, "failure": failure, "results": results,
+            "child_job_ids": children, "predicted_wait_time_ms": None,
+            "predicted_execution_duration_ms": None, "started_at": None,
+            "submitted_at": "2026-11-26T10:00:00.000Z", "execution_duration_ms": 0, **extra}

@@ -12,6 +12,8 @@ from pennylane_ionq_batch.cli import main
 from pennylane_ionq_batch.emulator import EmulatorServer
 from pennylane_ionq_batch.train import moons, train
 
+from .conftest import LOCAL
+
 
 def test_moons_is_balanced_and_scaled() -> None:
     X, Y = moons(60, seed=0)
@@ -20,7 +22,8 @@ def test_moons_is_balanced_and_scaled() -> None:
 
 
 def test_same_accuracy_as_default_qubit(threaded_emulator: EmulatorServer) -> None:
-    dev = qml.device("ionq.batch", wires=4, api_url=threaded_emulator.url, api_key="k")
+    dev = qml.device("ionq.batch", wires=4, api_url=threaded_emulator.url, api_key="k",
+                     client_options=LOCAL)
     ours, w_ours = train(dev, epochs=6, seed=1)
     ref, w_ref = train(qml.device("default.qubit", wires=4), epochs=6, seed=1)
     assert ours.steps == ref.steps == 24

@@ -2,9 +2,11 @@
 
 from ..payload import SerializedCircuit
 from .http import IonQClient, RequestStats
-from .jobs import JobOutcome, JobRequest, build_job, fetch_backend, plan_chunks
 from .journal import Journal
-from .runner import RunPolicy, run_jobs
+from .plan import JobRequest, Plan, build_job, plan_batch, plan_chunks
+from .records import BackendRecord, JobPage, JobRecord
+from .runner import JobOutcome, RunPolicy, run_jobs
 
-__all__ = ["IonQClient", "RequestStats", "JobOutcome", "JobRequest", "Journal", "RunPolicy",
-           "SerializedCircuit", "build_job", "fetch_backend", "plan_chunks", "run_jobs"]
+__all__ = ["BackendRecord", "IonQClient", "JobOutcome", "JobPage", "JobRecord", "JobRequest",
+           "Journal", "Plan", "RequestStats", "RunPolicy", "SerializedCircuit", "build_job",
+           "plan_batch", "plan_chunks", "run_jobs"]

@@ -1,6 +1,9 @@
-"""The one place HTTP happens: a pooled aiohttp session and ``IonQClient.request``.
+"""The one place HTTP happens: a pooled aiohttp session, ``IonQClient.request``, and one typed
+method per IonQ endpoint over it.
 
 aiohttp exceptions are translated into this package's error tree here and nowhere else.
+Endpoints and fields follow IonQ's API document (v0.4, September 2026); docs/ionq-api.md lists
+each one this client uses.
 """
 
 from __future__ import annotations
@@ -9,21 +12,36 @@ import asyncio
 import io
 import json
 import logging
+import netrc
+import platform
 import random
+import ssl
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 import orjson
 
-from ..config import ClientConfig
-from ..exceptions import APIError, RetriableAPIError, TransportError
+from .._version import __version__
+from ..config import ClientConfig, is_loopback
+from ..exceptions import (
+    APIError,
+    IonQBatchError,
+    MaybeSentError,
+    ResponseError,
+    RetriableAPIError,
+    TransportError,
+)
+from .records import BackendRecord, JobPage, JobRecord, parse_histogram
 from .retry import backoff_delay, parse_retry_after, should_retry
 
 log = logging.getLogger("pennylane_ionq_batch.client")
-USER_AGENT = "pennylane-ionq-batch"
+USER_AGENT = (f"pennylane-ionq-batch/{__version__} python/{platform.python_version()} "
+              f"aiohttp/{aiohttp.__version__}")
+PAGE_SIZE = 25  # GET /jobs: IonQ's document allows at most 25 per page
 
 
 @dataclass
@@ -39,8 +57,36 @@ class RequestStats:
         self.by_method[method] = self.by_method.get(method, 0) + 1
 
 
-class MaybeSentError(TransportError):
-    """The request went out but no answer came back (timeout or dropped connection)."""
+def environment_proxy(url: str) -> tuple[str | None, aiohttp.BasicAuth | None]:
+    """The proxy the environment gives for ``url`` (``HTTPS_PROXY``, ``NO_PROXY``), with the
+    proxy's credentials from ``~/.netrc`` when its URL carries none.
+
+    Resolved here rather than by aiohttp's ``trust_env``, which would also apply a netrc entry
+    as credentials for IonQ itself and then refuse our ``Authorization: apiKey`` header.
+    """
+    parts = urlsplit(url)
+    proxies = urllib.request.getproxies_environment()
+    if not parts.hostname or urllib.request.proxy_bypass_environment(parts.hostname, proxies):
+        return None, None
+    proxy = proxies.get(parts.scheme)
+    if not proxy:
+        return None, None
+    host = urlsplit(proxy).hostname
+    if urlsplit(proxy).username or not host:
+        return proxy, None
+    try:
+        entry = netrc.netrc().authenticators(host)
+    except (OSError, netrc.NetrcParseError):
+        entry = None
+    return proxy, aiohttp.BasicAuth(entry[0], entry[2] or "") if entry and entry[0] else None
+
+
+def _ssl_setting(config: ClientConfig) -> ssl.SSLContext | bool:
+    if not config.verify_ssl:
+        return False
+    if config.ca_bundle is not None:
+        return ssl.create_default_context(cafile=str(config.ca_bundle))
+    return True
 
 
 class IonQClient:
@@ -60,6 +106,10 @@ class IonQClient:
         self._rng = rng or random.Random()
         parts = urlsplit(config.api_url)
         self._origin = f"{parts.scheme}://{parts.netloc}"
+        self._proxy: str | None = config.proxy
+        self._proxy_auth: aiohttp.BasicAuth | None = None
+        if self._proxy is None and config.trust_env and not is_loopback(config.api_url):
+            self._proxy, self._proxy_auth = environment_proxy(config.api_url)
 
     def __repr__(self) -> str:  # never shows the key
         return f"IonQClient(api_url={self.config.api_url!r})"
@@ -79,10 +129,12 @@ class IonQClient:
         if self._session is None or self._session.closed:
             cfg = self.config
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=cfg.max_connections),
+                connector=aiohttp.TCPConnector(limit=cfg.max_connections,
+                                               ssl=_ssl_setting(cfg)),
                 timeout=aiohttp.ClientTimeout(sock_connect=cfg.connect_timeout,
                                               sock_read=cfg.read_timeout),
                 headers={"User-Agent": USER_AGENT},
+                trust_env=False,  # the proxy is resolved in __init__ (see environment_proxy)
             )
             self._owns_session = True
         return self._session
@@ -117,55 +169,118 @@ class IonQClient:
             headers["Content-Type"] = "application/json"
         url = self.url(path)
         for attempt in range(self.config.max_retries + 1):
-            last = attempt == self.config.max_retries
             if stats is not None:
                 stats.count(method)
-                if attempt:
-                    stats.retries += 1
+                stats.retries += attempt > 0
+            retry_after: float | None = None
             try:
                 # aiohttp writes bodies over 1 MiB given as bytes in one blocking call; a
                 # file-like object is streamed (multi-circuit jobs reach 10 MB).
                 data = io.BytesIO(body) if body is not None and len(body) > 2**20 else body
                 async with self._get_session().request(
-                    method, url, data=data, params=params, headers=headers
+                    method, url, data=data, params=params, headers=headers, proxy=self._proxy,
+                    proxy_auth=self._proxy_auth,
                 ) as resp:
                     if resp.status < 400:
                         return _decode(await resp.read(), resp.status, method, path)
-                    error = _api_error(resp.status, await resp.text(), resp.headers, method,
-                                       path)
+                    api_error = _api_error(resp.status, await resp.text(), resp.headers,
+                                           method, path)
+                if not should_retry(method, api_error.status):
+                    raise api_error
+                retry_after = api_error.retry_after
+                error: IonQBatchError = RetriableAPIError(
+                    api_error.status, f"{api_error.api_message} (gave up after "
+                    f"{self.config.max_retries} retries)", error_type=api_error.error_type,
+                    method=method, path=path, retry_after=retry_after)
+                reason = f"HTTP {api_error.status}"
             except aiohttp.ClientConnectorError as exc:
                 # No connection was made, so nothing was sent: safe to retry any method.
-                if last:
-                    raise TransportError(f"cannot connect to {self._origin}: {exc}") from exc
-                delay = backoff_delay(attempt, None, self._rng, base=self.config.backoff_base,
-                                      cap=self.config.backoff_cap)
-                log.info("ionq.batch: %s %s: cannot connect, retrying in %.2f s", method, path,
-                         delay)
-                await asyncio.sleep(delay)
-                continue
+                error, reason = TransportError(f"cannot connect to {self._origin}: {exc}"), \
+                    "cannot connect"
+                error.__cause__ = exc
             except (TimeoutError, aiohttp.ClientError) as exc:
-                kind = type(exc).__name__
-                if method == "POST" or last:
-                    raise MaybeSentError(
-                        f"{method} {path}: no answer from {self._origin} ({kind})") from exc
-                delay = backoff_delay(attempt, None, self._rng, base=self.config.backoff_base,
-                                      cap=self.config.backoff_cap)
-                log.info("ionq.batch: %s %s: %s, retrying in %.2f s", method, path, kind, delay)
-                await asyncio.sleep(delay)
-                continue
-            if not should_retry(method, error.status):
+                reason = type(exc).__name__
+                error = MaybeSentError(f"{method} {path}: no answer from {self._origin} "
+                                       f"({reason})")
+                error.__cause__ = exc
+                if method == "POST":
+                    raise error from exc
+            if attempt == self.config.max_retries:
                 raise error
-            if last:
-                raise RetriableAPIError(
-                    error.status, f"{error.api_message} (gave up after "
-                    f"{self.config.max_retries} retries)", error_type=error.error_type,
-                    method=method, path=path, retry_after=error.retry_after)
-            delay = backoff_delay(attempt, error.retry_after, self._rng,
-                                  base=self.config.backoff_base, cap=self.config.backoff_cap)
-            log.info("ionq.batch: %s %s: HTTP %d, retrying in %.2f s", method, path,
-                     error.status, delay)
+            delay = self.retry_delay(attempt, retry_after)
+            log.info("ionq.batch: %s %s: %s, retrying in %.2f s", method, path, reason, delay)
             await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- one method per endpoint ---------------------------------------------------------------
+    async def _about(self, job_id: str, method: str, path: str, stats: RequestStats | None,
+                     **kw: Any) -> Any:
+        """A request about one job: an error it raises names that job."""
+        try:
+            return await self.request(method, path, stats=stats, **kw)
+        except (APIError, MaybeSentError) as exc:
+            if isinstance(exc, APIError):
+                exc.job_id = exc.job_id or job_id
+            raise
+
+    async def create_job(self, body: bytes, stats: RequestStats | None = None) -> str:
+        """``POST /jobs`` → the new job's id (201 ``{id, status, session_id}``)."""
+        reply = await self.request("POST", "/jobs", body=body, stats=stats)
+        if not isinstance(reply, dict) or not isinstance(reply.get("id"), str):
+            raise ResponseError(201, f"POST /jobs answered without a job id: {reply!r:.200}",
+                                method="POST", path="/jobs")
+        return reply["id"]
+
+    async def get_job(self, job_id: str, stats: RequestStats | None = None) -> JobRecord:
+        """``GET /jobs/{id}``."""
+        raw = await self._about(job_id, "GET", f"/jobs/{quote(job_id, safe='')}", stats)
+        return JobRecord.parse(raw, job_id=job_id)
+
+    async def list_jobs(self, stats: RequestStats | None = None, *, target: str | None = None,
+                        cursor: str | None = None, limit: int = PAGE_SIZE) -> JobPage:
+        """One page of ``GET /jobs`` (newest first), at most 25 jobs; ``cursor`` is ``next``."""
+        params = {"limit": str(min(limit, PAGE_SIZE))}
+        if target is not None:
+            params["target"] = target
+        if cursor is not None:
+            params["next"] = cursor
+        return JobPage.parse(await self.request("GET", "/jobs", params=params, stats=stats))
+
+    async def get_artifact(self, job_id: str, artifact_id: str,
+                           stats: RequestStats | None = None) -> Any:
+        """``GET /jobs/{id}/artifacts/{artifactId}``: artifact ids are opaque strings."""
+        return await self._about(job_id, "GET", f"/jobs/{quote(job_id, safe='')}/artifacts/"
+                                 f"{quote(artifact_id, safe='')}", stats)
+
+    async def get_link(self, job_id: str, path: str, stats: RequestStats | None = None, *,
+                       params: Mapping[str, str] | None = None) -> Any:
+        """A link the job record gave (``results.probabilities.url``, an absolute path)."""
+        return await self._about(job_id, "GET", path, stats, params=params)
+
+    async def get_probabilities(self, job_id: str, stats: RequestStats | None = None, *,
+                                sharpen: bool = False) -> dict[str, float]:
+        """``GET /jobs/{id}/results/probabilities[?sharpen=true]`` of a single-circuit job."""
+        raw = await self._about(job_id, "GET", f"/jobs/{quote(job_id, safe='')}/results/"
+                                "probabilities", stats, params=_sharpen(sharpen))
+        return parse_histogram(raw, job_id)
+
+    async def cancel_job(self, job_id: str, stats: RequestStats | None = None) -> None:
+        """``PUT /jobs/{id}/status/cancel``."""
+        await self._about(job_id, "PUT", f"/jobs/{quote(job_id, safe='')}/status/cancel", stats)
+
+    async def list_backends(self, stats: RequestStats | None = None) -> list[BackendRecord]:
+        """``GET /backends``: the catalogue (public; the key is sent but not needed)."""
+        raw = await self.request("GET", "/backends", stats=stats)
+        if isinstance(raw, dict) and isinstance(raw.get("backends"), list):
+            raw = raw["backends"]  # some deployments wrap the array
+        if not isinstance(raw, list):
+            raise ResponseError(200, f"GET /backends: expected a list, got {raw!r:.200}",
+                                method="GET", path="/backends")
+        return [BackendRecord.parse(r) for r in raw]
+
+
+def _sharpen(sharpen: bool) -> dict[str, str] | None:
+    return {"sharpen": "true"} if sharpen else None
 
 
 def _decode(raw: bytes, status: int, method: str, path: str) -> Any:
@@ -175,8 +290,8 @@ def _decode(raw: bytes, status: int, method: str, path: str) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise APIError(status, f"the answer is not valid JSON ({exc}): {raw[:200]!r}",
-                       method=method, path=path) from exc
+        raise ResponseError(status, f"the answer is not valid JSON ({exc}): {raw[:200]!r}",
+                            method=method, path=path) from exc
 
 
 def _api_error(status: int, text: str, headers: Mapping[str, str], method: str,

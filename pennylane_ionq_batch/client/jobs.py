@@ -1,23 +1,22 @@
-"""Jobs: plan chunks under IonQ's limits, build bodies, submit, wait, fetch and map results.
+"""One job's life on the wire: submit it safely, find it again, wait for it, read its results.
 
-A batch of circuits becomes as few ``POST /jobs`` as the per-job limits allow (5,000 circuits,
-150,000 gates, 10 MB); the chunks are sent and awaited concurrently. Results are mapped to
+Results are read from whatever the completed job's record offers (IonQ's API document,
+September 2026, and the recorded contract of the live service): the legacy
+``results.probabilities.url`` when present, else the result descriptors through
+``GET /jobs/{id}/artifacts/{artifactId}``, else each circuit's ``/results/probabilities``.
+No route the record did not name is built by hand. Multi-circuit results are mapped to
 circuits through the parent's ``child_job_ids``, never through dictionary order.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
-import uuid
-from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..config import MAX_BODY_BYTES, MAX_CIRCUITS_PER_JOB, MAX_GATES_PER_JOB, JobOptions
 from ..exceptions import (
     AmbiguousSubmitError,
     APIError,
@@ -25,27 +24,19 @@ from ..exceptions import (
     JobCanceledError,
     JobError,
     JobFailedError,
+    MaybeSentError,
 )
-from ..payload import SerializedCircuit
-from .http import IonQClient, MaybeSentError, RequestStats
+from .http import IonQClient, RequestStats
+from .plan import Histogram, JobRequest
+from .records import ACTIVE, AGGREGATE, PROBABILITIES, JobRecord, parse_histogram
 from .retry import next_poll_delay
 
 log = logging.getLogger("pennylane_ionq_batch.client")
 
-Histogram = dict[str, float]
-_BODY_OVERHEAD = 4096  # bytes reserved for everything in a body except the circuits
-
-
-@dataclass(frozen=True)
-class JobRequest:
-    """One job to send: its complete body, name token and circuit count."""
-
-    body: bytes
-    name: str
-    n_circuits: int
-    multi: bool
-    backend: str = "simulator"
-    fingerprint: str = ""  # a hash of everything that decides the results (not the name)
+# How far IonQ's clock may be from ours when a lookup decides it has gone past the jobs
+# submitted around our request (timestamps come from IonQ, ``sent_at`` from this machine).
+CLOCK_SKEW = timedelta(seconds=120)
+MAX_LOOKUP_PAGES = 2_000  # a safety net only: 50,000 jobs, children included
 
 
 @dataclass(frozen=True)
@@ -57,134 +48,67 @@ class JobTiming:
     round_trip_s: float
 
 
-def job_timing(record: dict[str, Any], round_trip_s: float) -> JobTiming:
-    """Queue = started − submitted; execution = IonQ's ``execution_duration_ms``."""
-    submitted = _timestamp(record.get("submitted_at"))
-    started = _timestamp(record.get("started_at"))
-    queue = (started - submitted).total_seconds() if submitted and started else 0.0
-    execution = float(record.get("execution_duration_ms") or 0) / 1000
+def job_timing(record: JobRecord, round_trip_s: float) -> JobTiming:
+    """Queue = started − submitted; execution = IonQ's ``execution_duration_ms``.
+
+    The live service leaves ``started_at`` null; the queue is then the round trip less the
+    execution (it includes the requests' own latency).
+    """
+    execution = (record.execution_ms or 0.0) / 1000
+    if record.submitted_at and record.started_at:
+        queue = (record.started_at - record.submitted_at).total_seconds()
+    else:
+        queue = round_trip_s - execution
     return JobTiming(max(0.0, queue), execution, round_trip_s)
-
-
-@dataclass
-class JobOutcome:
-    """What a finished batch returns: one histogram per circuit, plus what it cost."""
-
-    histograms: list[Histogram]
-    job_ids: list[str] = field(default_factory=list)
-    stats: RequestStats = field(default_factory=RequestStats)
-    timings: list[JobTiming] = field(default_factory=list)
-
-
-def plan_chunks(
-    circuits: Sequence[SerializedCircuit], *, max_circuits: int = MAX_CIRCUITS_PER_JOB,
-    max_gates: int = MAX_GATES_PER_JOB, max_bytes: int = MAX_BODY_BYTES,
-) -> list[range]:
-    """Split circuits, in order, into consecutive chunks that each fit one job."""
-    chunks: list[range] = []
-    start, gates, size = 0, 0, _BODY_OVERHEAD
-    for i, c in enumerate(circuits):
-        if c.gates > max_gates or len(c.body) + _BODY_OVERHEAD > max_bytes:
-            raise IonQBatchError(
-                f"ionq.batch: circuit {i} alone exceeds IonQ's per-job limits "
-                f"({c.gates} gates, {len(c.body)} bytes; limits {max_gates} gates, {max_bytes} B)")
-        if i > start and (i - start >= max_circuits or gates + c.gates > max_gates
-                          or size + len(c.body) + 1 > max_bytes):
-            chunks.append(range(start, i))
-            start, gates, size = i, 0, _BODY_OVERHEAD
-        gates += c.gates
-        size += len(c.body) + 1
-    if len(circuits) > start:
-        chunks.append(range(start, len(circuits)))
-    return chunks
-
-
-def new_job_name(prefix: str) -> str:
-    """A unique name token, so a job can be found again after a lost answer."""
-    return f"{prefix}-{uuid.uuid4().hex}"
-
-
-def build_job(
-    options: JobOptions, circuits: Sequence[SerializedCircuit], *, shots: int | None,
-) -> JobRequest:
-    """Assemble the ``POST /jobs`` body without re-serialising the circuits."""
-    name = new_job_name(options.job_name)
-    multi = len(circuits) > 1
-    head: dict[str, Any] = {
-        "type": "ionq.multi-circuit.v1" if multi else "ionq.circuit.v1",
-        "backend": options.backend,
-        "name": name,
-        "metadata": {**options.metadata, "client_token": name, "circuits": str(len(circuits))},
-    }
-    if shots is not None:  # IonQ rejects "shots": null; omit the key instead
-        head["shots"] = shots
-    if options.noise_model is not None:
-        head["noise"] = {"model": options.noise_model}
-        if options.noise_seed is not None:
-            head["noise"]["seed"] = options.noise_seed
-    settings = options.settings()
-    if settings:
-        head["settings"] = settings
-    qubits = max(c.qubits for c in circuits)
-    prefix = json.dumps(head, separators=(",", ":"))[:-1].encode()
-    gateset = json.dumps(options.gateset).encode()
-    if multi:
-        inner = b'{"gateset":%s,"qubits":%d,"circuits":[%s]}' % (
-            gateset, qubits, b",".join(c.body for c in circuits))
-    else:  # a circuit object {"qubits":..,"circuit":[..]} is already input's shape
-        inner = b'{"gateset":%s,%s' % (gateset, circuits[0].body.lstrip()[1:])
-    body = prefix + b',"input":' + inner + b"}"
-    same = {**head, "name": None, "metadata": {**head["metadata"], "client_token": None}}
-    fingerprint = hashlib.sha256(json.dumps(same, sort_keys=True).encode() + inner).hexdigest()
-    return JobRequest(body=body, name=name, n_circuits=len(circuits), multi=multi,
-                      backend=options.backend, fingerprint=fingerprint)
-
-
-LOOKUP_PAGES = 20  # pages of GET /jobs searched for a job after an ambiguous POST
-CLOCK_SKEW_S = 600.0  # how far IonQ's clock may be from ours when comparing submitted_at
 
 
 async def find_job(client: IonQClient, job: JobRequest, sent_at: datetime,
                    stats: RequestStats) -> tuple[str | None, bool]:
-    """Look for ``job`` by its name token: (its id or None, whether that answer is certain).
+    """Look for ``job`` by its name token in one reading of ``GET /jobs``: (its id or None,
+    whether that answer is certain).
 
+    Pages hold at most 25 jobs and may include the child jobs of multi-circuit jobs (skipped).
     "Not there" is certain when the listing was read to its end, or when it reached jobs
-    submitted well before our request while going strictly newest-first (the order IonQ
-    lists in, which this checks rather than assumes).
+    submitted well before our request while going strictly newest-first (the order IonQ lists
+    in, which this checks rather than assumes).
     """
-    params: dict[str, str] = {"target": job.backend, "limit": "100"}
+    cursor: str | None = None
     previous: datetime | None = None
     newest_first = True  # until a page shows otherwise; then only the list's end is proof
-    for _ in range(LOOKUP_PAGES):
-        page = await client.request("GET", "/jobs", params=params, stats=stats)
-        records = page.get("jobs") if isinstance(page, dict) else None
-        if not isinstance(records, list):
-            return None, False
-        records = [r for r in records if isinstance(r, dict)]
-        for record in records:
-            token = (record.get("metadata") or {}).get("client_token")
-            if record.get("name") == job.name or token == job.name:
-                return str(record["id"]), True
-        for record in records:  # the whole page, then judge: one old job proves nothing
-            submitted = _timestamp(record.get("submitted_at"))
+    seen: set[str] = set()
+    for _ in range(MAX_LOOKUP_PAGES):
+        page = await client.list_jobs(stats, target=job.backend, cursor=cursor)
+        for record in page.jobs:
+            if record.parent_job_id is None and job.name in (record.name, record.token):
+                return record.id, True
+        for record in page.jobs:  # the whole page, then judge: one old job proves nothing
+            submitted = record.submitted_at
             if submitted is None or (previous is not None and submitted > previous):
                 newest_first = False
             previous = submitted or previous
-        if (newest_first and previous is not None
-                and (sent_at - previous).total_seconds() > CLOCK_SKEW_S):
+        if newest_first and previous is not None and sent_at - previous > CLOCK_SKEW:
             return None, True
-        if not page.get("next"):
+        if page.next is None:
             return None, True
-        params = {**params, "next": str(page["next"])}
+        if page.next in seen:  # a cursor that goes round in circles proves nothing
+            return None, False
+        seen.add(page.next)
+        cursor = page.next
     return None, False
 
 
-def _timestamp(value: Any) -> datetime | None:
-    try:
-        stamp = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-    return stamp if stamp is None or stamp.tzinfo else stamp.replace(tzinfo=UTC)
+async def locate(client: IonQClient, job: JobRequest, sent_at: datetime,
+                 stats: RequestStats) -> tuple[str | None, bool]:
+    """:func:`find_job`, and when the job seems absent, once more after ``lookup_delay``.
+
+    A listing may lag behind creation; only two readings that both miss the job count as
+    proof that it does not exist (a second paid job is worse than a short wait).
+    """
+    found, certain = await find_job(client, job, sent_at, stats)
+    if found is not None or not certain:
+        return found, certain
+    await asyncio.sleep(client.config.lookup_delay)
+    return await find_job(client, job, sent_at, stats)
 
 
 async def submit(client: IonQClient, job: JobRequest, stats: RequestStats) -> str:
@@ -197,13 +121,13 @@ async def submit(client: IonQClient, job: JobRequest, stats: RequestStats) -> st
     for attempt in range(1, attempts + 1):
         sent_at = datetime.now(UTC)
         try:
-            reply = await client.request("POST", "/jobs", body=job.body, stats=stats)
+            job_id = await client.create_job(job.body, stats)
         except (MaybeSentError, APIError) as exc:
             if isinstance(exc, APIError) and exc.status < 500:
                 raise
             what = "no answer" if isinstance(exc, MaybeSentError) else f"answer {exc.status}"
             try:
-                found, certain = await find_job(client, job, sent_at, stats)
+                found, certain = await locate(client, job, sent_at, stats)
             except IonQBatchError as lookup_error:
                 raise _ambiguous(job, what, f"the lookup failed too: {lookup_error}") from exc
             if found is not None:
@@ -219,12 +143,8 @@ async def submit(client: IonQClient, job: JobRequest, stats: RequestStats) -> st
             await asyncio.sleep(client.retry_delay(
                 attempt, exc.retry_after if isinstance(exc, APIError) else None))
             continue
-        if not isinstance(reply, dict) or not isinstance(reply.get("id"), str):
-            raise AmbiguousSubmitError(
-                f"ionq.batch: POST /jobs gave a malformed answer for job {job.name!r}: "
-                f"{reply!r:.200}", job_name=job.name)
-        log.info("ionq.batch: submitted job %s (%d circuits)", reply["id"], job.n_circuits)
-        return reply["id"]
+        log.info("ionq.batch: submitted job %s (%d circuits)", job_id, job.n_circuits)
+        return job_id
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -235,97 +155,120 @@ def _ambiguous(job: JobRequest, what: str, why: str) -> AmbiguousSubmitError:
         "this name (GET /jobs) before submitting again.", job_name=job.name)
 
 
-async def _about(job_id: str, request: Awaitable[Any]) -> Any:
-    """Await a request about one job; an APIError it raises names that job."""
-    try:
-        return await request
-    except APIError as exc:
-        exc.job_id = exc.job_id or job_id
-        raise
+def _raise_if_ended(record: JobRecord) -> None:
+    if record.status == "failed":
+        raise JobFailedError(record.id, record.failure_code, record.failure_message)
+    if record.status == "canceled":
+        raise JobCanceledError(f"IonQ job {record.id} was canceled", job_id=record.id)
+    if record.status != "completed" and record.status not in ACTIVE:
+        raise JobError(f"IonQ job {record.id} has unexpected status {record.status!r}",
+                       job_id=record.id)
 
 
-async def wait_for_completion(
-    client: IonQClient, job_id: str, stats: RequestStats
-) -> dict[str, Any]:
-    """Poll ``GET /jobs/{id}`` until a terminal status; return the completed job record."""
-    polls = 0
+async def wait_for_completion(client: IonQClient, job_id: str, stats: RequestStats, *,
+                              sent: float | None = None) -> JobRecord:
+    """Poll ``GET /jobs/{id}`` until a terminal status; return the completed job's record.
+
+    ``sent`` is the ``time.monotonic()`` at which the job was sent: polls are spaced by how
+    long the job has been waiting (see :func:`~.retry.next_poll_delay`).
+    """
+    start = time.monotonic() if sent is None else sent
     last_status = None
     while True:
-        record = await _about(job_id, client.request("GET", f"/jobs/{job_id}", stats=stats))
-        status = record.get("status") if isinstance(record, dict) else None
-        if status != last_status:
-            log.info("ionq.batch: job %s is %s (predicted wait %s ms)", job_id, status,
-                     record.get("predicted_wait_time_ms") if isinstance(record, dict) else "?")
-            last_status = status
-        if status == "completed":
+        record = await client.get_job(job_id, stats)
+        if record.status != last_status:
+            log.info("ionq.batch: job %s is %s (predicted wait %s ms)", job_id, record.status,
+                     record.predicted_wait_ms)
+            last_status = record.status
+        _raise_if_ended(record)
+        if record.status == "completed":
             return record
-        if status == "failed":
-            failure = record.get("failure") or {}
-            raise JobFailedError(job_id, failure.get("code") or failure.get("error"),
-                                 failure.get("message"))
-        if status == "canceled":
-            raise JobCanceledError(f"IonQ job {job_id} was canceled", job_id=job_id)
-        if status not in ("submitted", "ready", "started", "running"):
-            raise JobError(f"IonQ job {job_id} has unexpected status {status!r}", job_id=job_id)
-        await asyncio.sleep(next_poll_delay(record, polls, poll_min=client.config.poll_min,
+        await asyncio.sleep(next_poll_delay(record, time.monotonic() - start,
+                                            poll_min=client.config.poll_min,
                                             poll_max=client.config.poll_max))
-        polls += 1
 
 
-def _results_path(record: dict[str, Any], multi: bool) -> str:
-    legacy = ((record.get("results") or {}).get("probabilities") or {}).get("url")
-    if isinstance(legacy, str) and legacy.startswith("/"):
-        return legacy
-    suffix = "/aggregated" if multi else ""
-    return f"/jobs/{record['id']}/results/probabilities{suffix}"
-
-
-async def fetch_histograms(
-    client: IonQClient, record: dict[str, Any], job: JobRequest, stats: RequestStats
-) -> list[Histogram]:
+async def fetch_histograms(client: IonQClient, record: JobRecord, job: JobRequest,
+                           stats: RequestStats) -> list[Histogram]:
     """Probabilities of each circuit of a completed job, in submission order."""
-    job_id = record["id"]
-    data = await _about(job_id, client.request("GET", _results_path(record, job.multi),
-                                               stats=stats))
+    if record.results is None:
+        why = ("it was a dry run (IonQ prices and compiles, but does not run, a dry_run job)"
+               if record.dry_run else "its record names no results")
+        raise JobError(f"IonQ job {record.id} completed without results: {why}",
+                       job_id=record.id)
     if not job.multi:
-        return [_check_histogram(data, job_id)]
-    children = record.get("child_job_ids") or record.get("children") or []
-    if isinstance(data, dict) and len(children) == job.n_circuits:
-        for index, child in enumerate(children):
-            if child not in data:  # a circuit without results: say why, by its job
-                await _raise_child_failure(client, job_id, index, child, stats)
-    if len(children) != job.n_circuits or not isinstance(data, dict) or set(data) != set(children):
-        raise JobError(
-            f"IonQ job {job_id}: results do not match its {job.n_circuits} circuits "
-            f"(child_job_ids: {len(children)}, result keys: "
-            f"{len(data) if isinstance(data, dict) else type(data).__name__})", job_id=job_id)
-    return [_check_histogram(data[child], job_id) for child in children]
+        return [parse_histogram(await _single(client, record, job, stats), record.id)]
+    children = record.child_job_ids
+    if len(children) != job.n_circuits:
+        raise JobError(f"IonQ job {record.id}: {len(children)} child_job_ids for "
+                       f"{job.n_circuits} circuits", job_id=record.id)
+    data = await _aggregate(client, record, job, stats)
+    if data is None:  # the record offers no aggregate: each circuit's own results
+        return list(await asyncio.gather(*(
+            _child(client, record.id, i, child, job.sharpen, stats)
+            for i, child in enumerate(children))))
+    if not isinstance(data, dict):
+        raise JobError(f"IonQ job {record.id}: malformed aggregate {data!r:.200}",
+                       job_id=record.id)
+    for index, child in enumerate(children):
+        if child not in data:  # a circuit without results: say why, by its job
+            await _raise_child_failure(client, record.id, index, child, stats)
+    if len(data) != len(children):
+        raise JobError(f"IonQ job {record.id}: results for {len(data)} circuits, "
+                       f"{len(children)} were sent", job_id=record.id)
+    return [parse_histogram(data[child], child) for child in children]
+
+
+def sharpen_params(sharpen: bool) -> dict[str, str] | None:
+    return {"sharpen": "true"} if sharpen else None
+
+
+async def _single(client: IonQClient, record: JobRecord, job: JobRequest,
+                  stats: RequestStats) -> Any:
+    results = record.results
+    assert results is not None
+    if results.legacy_url is not None:
+        return await client.get_link(record.id, results.legacy_url, stats,
+                                     params=sharpen_params(job.sharpen))
+    if PROBABILITIES in results.artifacts and not job.sharpen:
+        return await client.get_artifact(record.id, results.artifacts[PROBABILITIES], stats)
+    return await client.get_probabilities(record.id, stats, sharpen=job.sharpen)
+
+
+async def _aggregate(client: IonQClient, record: JobRecord, job: JobRequest,
+                     stats: RequestStats) -> Any | None:
+    """The aggregate ``{child id: probabilities}`` the record names, else None.
+
+    Sharpened results exist only per circuit (``/results/probabilities?sharpen=true``).
+    """
+    results = record.results
+    assert results is not None
+    if job.sharpen:
+        return None
+    if results.legacy_url is not None:
+        return await client.get_link(record.id, results.legacy_url, stats)
+    if AGGREGATE in results.artifacts:
+        return await client.get_artifact(record.id, results.artifacts[AGGREGATE], stats)
+    return None
+
+
+async def _child(client: IonQClient, parent: str, index: int, child: str, sharpen: bool,
+                 stats: RequestStats) -> Histogram:
+    try:
+        return await client.get_probabilities(child, stats, sharpen=sharpen)
+    except APIError as exc:
+        if exc.status != 404:
+            raise
+        await _raise_child_failure(client, parent, index, child, stats)
+        raise  # pragma: no cover - _raise_child_failure always raises
 
 
 async def _raise_child_failure(client: IonQClient, parent: str, index: int, child: str,
                                stats: RequestStats) -> None:
-    record = await client.request("GET", f"/jobs/{child}", stats=stats)
-    status = record.get("status") if isinstance(record, dict) else None
-    if status == "failed":
-        failure = record.get("failure") or {}
-        raise JobFailedError(child, failure.get("code") or failure.get("error"),
-                             f"circuit {index} of job {parent}: {failure.get('message')}")
-    raise JobError(f"IonQ job {parent}: circuit {index} (job {child}, status {status!r}) has "
-                   "no results", job_id=child)
+    record = await client.get_job(child, stats)
+    if record.status == "failed":
+        raise JobFailedError(child, record.failure_code,
+                             f"circuit {index} of job {parent}: {record.failure_message}")
+    raise JobError(f"IonQ job {parent}: circuit {index} (job {child}, status "
+                   f"{record.status!r}) has no results", job_id=child)
 
-
-def _check_histogram(data: Any, job_id: str) -> Histogram:
-    if not isinstance(data, dict) or not all(
-        isinstance(k, str) and k.isdigit() and isinstance(v, (int, float)) for k, v in data.items()
-    ):
-        raise JobError(f"IonQ job {job_id}: malformed probabilities {data!r:.200}", job_id=job_id)
-    return data
-
-
-async def fetch_backend(client: IonQClient, name: str) -> dict[str, Any]:
-    """``GET /backends/{name}``: the backend's record (``qubits``, ``supported_native_gates``)."""
-    record = await client.request("GET", f"/backends/{name}")
-    if not isinstance(record, dict):
-        raise APIError(200, f"expected a backend record, got {type(record).__name__}",
-                       method="GET", path=f"/backends/{name}")
-    return record

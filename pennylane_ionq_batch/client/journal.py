@@ -44,25 +44,35 @@ class Journal:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False,
-                                   isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS jobs (name TEXT PRIMARY KEY, fingerprint TEXT NOT NULL,"
-            " job_id TEXT, state TEXT NOT NULL, updated REAL NOT NULL)")
-        self._db.execute("CREATE INDEX IF NOT EXISTS by_fingerprint ON jobs (fingerprint)")
+        self._db: sqlite3.Connection | None = None
+        self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        """The connection, opened on first use and again after :meth:`close` (lock held)."""
+        if self._db is None:
+            self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False,
+                                       isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS jobs (name TEXT PRIMARY KEY, fingerprint TEXT NOT "
+                "NULL, job_id TEXT, state TEXT NOT NULL, updated REAL NOT NULL)")
+            self._db.execute("CREATE INDEX IF NOT EXISTS by_fingerprint ON jobs (fingerprint)")
+        return self._db
 
     def __repr__(self) -> str:
         return f"<Journal {self.path}>"
 
     def close(self) -> None:
+        """Close the file; the journal reopens it if used again."""
         with self._lock:
-            self._db.close()
+            if self._db is not None:
+                self._db.close()
+                self._db = None
 
     def open_entry(self, fingerprint: str) -> Entry | None:
         """The newest unfinished job with this fingerprint, if any."""
         with self._lock:
-            row = self._db.execute(
+            row = self._connect().execute(
                 "SELECT fingerprint, name, job_id, state, updated FROM jobs WHERE fingerprint=?"
                 f" AND state IN {OPEN_STATES} ORDER BY updated DESC LIMIT 1",
                 (fingerprint,)).fetchone()
@@ -84,11 +94,11 @@ class Journal:
 
     def entries(self) -> list[Entry]:
         with self._lock:
-            rows = self._db.execute(
+            rows = self._connect().execute(
                 "SELECT fingerprint, name, job_id, state, updated FROM jobs ORDER BY updated"
             ).fetchall()
         return [Entry(*r) for r in rows]
 
     def _write(self, sql: str, args: tuple[object, ...]) -> None:
         with self._lock:
-            self._db.execute(sql, args)
+            self._connect().execute(sql, args)

@@ -1,17 +1,18 @@
 """Retry and polling policy as pure functions (no I/O, injected randomness), unit-tested.
 
-Which answers are retried (reference §9): GET/PUT/DELETE on 408, 409 (Cloudflare), 429, 5xx and
-520–529, and on connection errors. ``POST /jobs`` is not idempotent: it is retried only on 429
-(the request was refused, so no job exists) and when no connection was made at all.
+Which answers are retried (IonQ's error codes; docs/ionq-api.md): GET/PUT/DELETE on 408, 409
+(Cloudflare), 429, 5xx and 520–529, and on connection errors. ``POST /jobs`` is not idempotent:
+it is retried only on 429 (the request was refused, so no job exists) and when no connection was
+made at all.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+
+from .records import JobRecord
 
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, *range(520, 530)})
 MAX_RETRY_AFTER = 120.0
@@ -53,39 +54,35 @@ def backoff_delay(
     return rng.uniform(0.0, min(cap, base * 2.0**attempt))
 
 
-def _remaining_seconds(job: Mapping[str, Any], now: datetime) -> float | None:
-    """What the job's own predictions say is left until it completes."""
-    wait_ms = job.get("predicted_wait_time_ms") or 0
-    exec_ms = job.get("predicted_execution_duration_ms") or 0
-    status = job.get("status")
-    if status in ("submitted", "ready"):
-        return (float(wait_ms) + float(exec_ms)) / 1000.0
-    if status in ("started", "running") and exec_ms:
-        started = job.get("started_at")
-        try:
-            t0 = datetime.fromisoformat(str(started).replace("Z", "+00:00"))
-        except ValueError:
-            return float(exec_ms) / 1000.0
-        return float(exec_ms) / 1000.0 - (now - t0).total_seconds()
+def remaining_seconds(job: JobRecord, now: datetime) -> float | None:
+    """What the job's own predictions say is left until it completes; None when IonQ leaves
+    them null (the live service does)."""
+    wait_ms, exec_ms = job.predicted_wait_ms, job.predicted_execution_ms
+    if job.status in ("submitted", "ready") and (wait_ms is not None or exec_ms is not None):
+        return ((wait_ms or 0.0) + (exec_ms or 0.0)) / 1000.0
+    if job.status in ("started", "running") and exec_ms:
+        if job.started_at is None:
+            return exec_ms / 1000.0
+        return exec_ms / 1000.0 - (now - job.started_at).total_seconds()
     return None
 
 
-# Each unguided poll waits 1.25× the previous one: a job is noticed at most ~25% after it
-# finished (1.5× allowed 50%), in O(log) polls.
-POLL_GROWTH = 1.25
+# Without predictions, the interval is this fraction of the time already waited: a finished
+# job is noticed at most ~25% after it finished, in O(log) polls, and never sooner than
+# poll_min apart (0.25 s by default: at most four status requests in a job's first second).
+POLL_FRACTION = 0.25
 
 
 def next_poll_delay(
-    job: Mapping[str, Any], polls: int, *, poll_min: float, poll_max: float,
+    job: JobRecord, elapsed: float, *, poll_min: float, poll_max: float,
     now: datetime | None = None,
 ) -> float:
-    """Seconds until the next status poll.
+    """Seconds until the next status poll of ``job``, ``elapsed`` seconds after it was sent.
 
-    Guided by the job's predicted wait and execution time, never faster than a backoff that
-    grows ``POLL_GROWTH``× per poll from ``poll_min`` (so a wrong prediction cannot cause a
-    poll storm), and never slower than ``poll_max`` (so a finished job is noticed).
+    Guided by the job's predicted wait and execution time when IonQ gives them, never faster
+    than ``POLL_FRACTION`` of the elapsed time (so a wrong prediction cannot cause a poll
+    storm), and never slower than ``poll_max`` (so a finished job is noticed).
     """
-    floor = poll_min * POLL_GROWTH**polls
-    guess = _remaining_seconds(job, now or datetime.now(UTC))
-    delay = max(floor, guess if guess is not None else 0.0)
-    return min(max(delay, poll_min), poll_max)
+    floor = max(poll_min, POLL_FRACTION * elapsed)
+    guess = remaining_seconds(job, now or datetime.now(UTC))
+    return min(max(floor, guess if guess is not None else 0.0), poll_max)

@@ -13,7 +13,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from ..exceptions import (
@@ -25,17 +25,9 @@ from ..exceptions import (
     JobTimeoutError,
 )
 from .http import IonQClient, RequestStats
-from .jobs import (
-    Histogram,
-    JobOutcome,
-    JobRequest,
-    fetch_histograms,
-    find_job,
-    job_timing,
-    submit,
-    wait_for_completion,
-)
+from .jobs import JobTiming, fetch_histograms, job_timing, locate, submit, wait_for_completion
 from .journal import Journal
+from .plan import Histogram, JobRequest
 
 log = logging.getLogger("pennylane_ionq_batch.client")
 
@@ -49,10 +41,30 @@ class RunPolicy:
     journal: Journal | None = None
 
 
+@dataclass
+class JobOutcome:
+    """What a finished batch returns: one histogram per circuit, plus what it cost.
+
+    ``job_ids`` and ``timings`` follow the order of the jobs given, whatever order they
+    finished in.
+    """
+
+    histograms: list[Histogram]
+    job_ids: list[str] = field(default_factory=list)
+    stats: RequestStats = field(default_factory=RequestStats)
+    timings: list[JobTiming] = field(default_factory=list)
+
+
+async def _journal(journal: Journal | None, method: str, *args: str) -> None:
+    """A journal write, off the event loop (SQLite may wait for another process's lock)."""
+    if journal is not None:
+        await asyncio.to_thread(getattr(journal, method), *args)
+
+
 async def cancel_quietly(client: IonQClient, job_id: str, stats: RequestStats) -> None:
     """Best-effort remote cancel (used on timeout and interrupt); logs instead of raising."""
     try:
-        await client.request("PUT", f"/jobs/{job_id}/status/cancel", stats=stats)
+        await client.cancel_job(job_id, stats)
         log.warning("ionq.batch: canceled IonQ job %s", job_id)
     except IonQBatchError as exc:
         log.warning("ionq.batch: could not cancel IonQ job %s: %s", job_id, exc)
@@ -61,22 +73,22 @@ async def cancel_quietly(client: IonQClient, job_id: str, stats: RequestStats) -
 async def _adopt(client: IonQClient, job: JobRequest, journal: Journal,
                  stats: RequestStats) -> tuple[JobRequest, str | None]:
     """A journaled, unfinished job with this job's fingerprint: (that job, its id)."""
-    entry = journal.open_entry(job.fingerprint)
+    entry = await asyncio.to_thread(journal.open_entry, job.fingerprint)
     if entry is None:
         return job, None
     earlier = dataclasses.replace(job, name=entry.name)
     if entry.job_id is not None:
         if not await _exists(client, entry.job_id, stats):
-            journal.finished(entry.name, "absent")  # deleted since: run the circuits anew
+            await _journal(journal, "finished", entry.name, "absent")  # deleted since: rerun
             return job, None
         log.warning("ionq.batch: adopting job %s from the journal (%s) instead of sending "
                     "the same circuits again", entry.job_id, journal.path)
         return earlier, entry.job_id
     # Sent, but the run ended before IonQ's answer was written down: look it up by name.
     sent_at = datetime.fromtimestamp(entry.updated, UTC)
-    found, certain = await find_job(client, earlier, sent_at, stats)
+    found, certain = await locate(client, earlier, sent_at, stats)
     if found is not None:
-        journal.submitted(entry.name, found)
+        await _journal(journal, "submitted", entry.name, found)
         log.warning("ionq.batch: adopting job %s (found by its name %s)", found, entry.name)
         return earlier, found
     if not certain:
@@ -85,13 +97,13 @@ async def _adopt(client: IonQClient, job: JobRequest, journal: Journal,
             "when an earlier run stopped, and IonQ's job list cannot rule out that it exists; "
             "not sending the same circuits again. Look for a job with this name (GET /jobs), "
             "or mark it done with journal.finished(name, 'absent').", job_name=entry.name)
-    journal.finished(entry.name, "absent")
+    await _journal(journal, "finished", entry.name, "absent")
     return job, None
 
 
 async def _exists(client: IonQClient, job_id: str, stats: RequestStats) -> bool:
     try:
-        await client.request("GET", f"/jobs/{job_id}", stats=stats)
+        await client.get_job(job_id, stats)
     except APIError as exc:
         if exc.status == 404:
             return False
@@ -99,46 +111,41 @@ async def _exists(client: IonQClient, job_id: str, stats: RequestStats) -> bool:
     return True
 
 
-async def run_job(client: IonQClient, job: JobRequest, outcome: JobOutcome,
+async def run_job(client: IonQClient, job: JobRequest, outcome: JobOutcome, index: int,
                   policy: RunPolicy) -> list[Histogram]:
-    """Submit one job (or adopt a journaled one) and return its histograms."""
+    """Submit job ``index`` of the batch (or adopt a journaled one); return its histograms."""
     start, stats, journal = time.monotonic(), outcome.stats, policy.journal
     job_id = None
     if journal is not None:
         job, job_id = await _adopt(client, job, journal, stats)
     if job_id is None:
-        if journal is not None:
-            journal.sending(job.fingerprint, job.name)
+        await _journal(journal, "sending", job.fingerprint, job.name)
         try:
             job_id = await submit(client, job, stats)
-        except APIError as exc:  # a definite refusal (4xx): nothing was created
-            if journal is not None:
-                journal.finished(job.name, "rejected")
-            raise exc
-        if journal is not None:
-            journal.submitted(job.name, job_id)
-    outcome.job_ids.append(job_id)
+        except APIError:  # a definite refusal (4xx): nothing was created
+            await _journal(journal, "finished", job.name, "rejected")
+            raise
+        await _journal(journal, "submitted", job.name, job_id)
+    outcome.job_ids[index] = job_id
     try:
-        record = await wait_for_completion(client, job_id, stats)
+        record = await wait_for_completion(client, job_id, stats, sent=start)
         histograms = await fetch_histograms(client, record, job, stats)
     except (JobFailedError, JobCanceledError) as exc:
-        if journal is not None:
-            journal.finished(job.name, "failed" if isinstance(exc, JobFailedError)
-                             else "canceled")
+        await _journal(journal, "finished", job.name,
+                       "failed" if isinstance(exc, JobFailedError) else "canceled")
         raise
     except (asyncio.CancelledError, TimeoutError):
         if policy.cancel_on_interrupt:
             await asyncio.shield(cancel_quietly(client, job_id, stats))
             if journal is not None:
-                journal.finished(job.name, "canceled")
+                await asyncio.shield(_journal(journal, "finished", job.name, "canceled"))
         else:
             log.warning("ionq.batch: job %s left running; run the same execute() again%s to "
                         "collect its results", job_id, f" (journal {journal.path})"
                         if journal is not None else ", or fetch them by id")
         raise
-    if journal is not None:
-        journal.finished(job.name, "delivered")
-    outcome.timings.append(job_timing(record, time.monotonic() - start))
+    await _journal(journal, "finished", job.name, "delivered")
+    outcome.timings[index] = job_timing(record, time.monotonic() - start)
     return histograms
 
 
@@ -150,26 +157,30 @@ async def run_jobs(client: IonQClient, jobs: Sequence[JobRequest],
         JobTimeoutError: the deadline passed; the jobs were canceled unless the policy keeps
             them.
     """
-    outcome = JobOutcome(histograms=[])
+    outcome = JobOutcome(histograms=[], job_ids=[""] * len(jobs),
+                         timings=[JobTiming(0.0, 0.0, 0.0)] * len(jobs))
     tasks: list[asyncio.Task[list[Histogram]]] = []
     try:
         async with asyncio.timeout(policy.timeout):
-            tasks = [asyncio.create_task(run_job(client, j, outcome, policy)) for j in jobs]
+            tasks = [asyncio.create_task(run_job(client, j, outcome, i, policy))
+                     for i, j in enumerate(jobs)]
             results = await asyncio.gather(*tasks)
     except TimeoutError as exc:
         fate = "were canceled" if policy.cancel_on_interrupt else "are still running"
+        sent = [i for i in outcome.job_ids if i]
         raise JobTimeoutError(
-            f"ionq.batch: jobs {outcome.job_ids} did not finish within {policy.timeout} s and "
-            f"{fate}", job_id=",".join(outcome.job_ids)) from exc
+            f"ionq.batch: jobs {sent} did not finish within {policy.timeout} s and {fate}",
+            job_ids=sent) from exc
     finally:
         for t in tasks:  # one job failed: do not leave the others running unobserved
             if not t.done():
                 t.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
+        outcome.job_ids[:] = [i for i in outcome.job_ids if i]
     for hists in results:
         outcome.histograms.extend(hists)
     return outcome
 
 
-__all__ = ["RunPolicy", "cancel_quietly", "run_job", "run_jobs"]
+__all__ = ["JobOutcome", "RunPolicy", "cancel_quietly", "run_job", "run_jobs"]

@@ -1,5 +1,12 @@
 """IonQ v0.4 routes on aiohttp.web: thin handlers over the JobStore, plus auth, latency, faults.
 
+By default the routes and records follow IonQ's API document (September 2026) and the recorded
+contract of the live service: results as artifact descriptors read through
+``/jobs/{id}/artifacts/{artifactId}`` (opaque ids), ``GET /jobs`` pages of at most 25 with
+opaque cursors and child jobs listed, predicted times and ``started_at`` null, empty circuits
+refused. ``contract="legacy"`` adds the older shapes: ``results.probabilities.url``, the
+``/results/probabilities/aggregated`` route and filled-in predictions.
+
 Non-IonQ routes live under ``/_emulator`` (request log), so tests and benchmarks in other
 processes can read what the emulator saw.
 """
@@ -9,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -19,11 +27,12 @@ from aiohttp import web
 
 from ..backends import BACKENDS, NOISE_MODELS
 from .models import FaultModel, LatencyModel
-from .store import JobStore
+from .store import CONTRACTS, JobStore
 from .validate import PayloadError, gate_counts, parse_job
 
 PREFIX = "/v0.4"
 MAX_BODY = 10_000_000
+PAGE_LIMIT = 25  # GET /jobs: pagination-limit, maximum 25
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -53,8 +62,17 @@ class EmulatorState:
     faults: FaultModel
     api_key: str | None
     rng: np.random.Generator
+    contract: str = "current"
     log: RequestLog = field(default_factory=RequestLog)
     background: set[asyncio.Task[None]] = field(default_factory=set)
+    cursors: dict[str, tuple[str, int]] = field(default_factory=dict)  # next → (query, offset)
+
+    def fault(self, kind: str) -> bool:
+        """Draw fault ``kind``; count it in the log when it happens."""
+        if self.faults.draw(kind, self.rng, self.log.faults[kind]):
+            self.log.faults[kind] += 1
+            return True
+        return False
 
 
 STATE = web.AppKey("state", EmulatorState)
@@ -90,18 +108,15 @@ async def emulate(request: web.Request, handler: Handler) -> web.StreamResponse:
     if route.startswith("/_emulator"):
         return await handler(request)
     for status in ("429", "500", "502", "503"):
-        if st.faults.draw(status, st.rng):
-            st.log.faults[status] += 1
+        if st.fault(status):
             headers = {"Retry-After": str(st.faults.retry_after)} if status == "429" else {}
             resp = error(int(status), "Too Many Requests" if status == "429"
                          else "Internal Server Error", f"emulated fault {status}")
             resp.headers.update(headers)
             return resp
-    if st.faults.draw("drop", st.rng):
-        st.log.faults["drop"] += 1
+    if st.fault("drop"):
         return _drop(request)
-    if st.faults.draw("slow", st.rng):
-        st.log.faults["slow"] += 1
+    if st.fault("slow"):
         await asyncio.sleep(st.faults.slow_seconds)
     if not route.startswith(f"{PREFIX}/backends"):
         auth = request.headers.get("Authorization", "")
@@ -134,15 +149,12 @@ async def create_job(request: web.Request) -> web.Response:
     n1q, n2q = gate_counts(g for c in parsed.circuits for g in c.gates)
     queue_s, exec_s = st.latency.job_seconds(len(parsed.circuits), n1q, n2q)
     fail = None
-    if st.faults.draw("fail", st.rng):
-        st.log.faults["fail"] += 1
+    if st.fault("fail"):
         fail = {"code": "SimulationError", "message": "emulated fault: job failed"}
     job = st.store.create(parsed, queue_s, exec_s, fail)
-    if st.faults.draw("cancel", st.rng):
-        st.log.faults["cancel"] += 1
+    if st.fault("cancel"):
         job.forced_status = "canceled"
-    if job.child_ids and st.faults.draw("fail-child", st.rng):
-        st.log.faults["fail-child"] += 1
+    if job.child_ids and st.fault("fail-child"):
         index = int(st.rng.integers(len(job.child_ids)))
         st.store.get(job.child_ids[index]).failure = {  # type: ignore[union-attr]
             "code": "SimulationError", "message": f"emulated fault: circuit {index} failed"}
@@ -152,8 +164,7 @@ async def create_job(request: web.Request) -> web.Response:
     task = asyncio.create_task(asyncio.to_thread(st.store.simulate, job, seed))
     st.background.add(task)
     task.add_done_callback(st.background.discard)
-    if st.faults.draw("drop-after-create", st.rng):
-        st.log.faults["drop-after-create"] += 1
+    if st.fault("drop-after-create"):
         return _drop(request)
     return web.json_response({"id": job.id, "status": "submitted", "session_id": None},
                              status=201)
@@ -173,29 +184,46 @@ async def get_job(request: web.Request) -> web.Response:
     if err:
         return err
     st = request.app[STATE]
-    return web.json_response(st.store.record(job, time.time(), PREFIX))
+    return web.json_response(st.store.record(job, time.time(), PREFIX, st.contract))
 
 
 async def list_jobs(request: web.Request) -> web.Response:
+    """Newest first, at most 25 a page, every job (children too) unless filtered; ``next`` is
+    an opaque cursor. A job appears ``latency.listing_lag`` seconds after its creation."""
     st = request.app[STATE]
     q = request.query
     now = time.time()
+    try:
+        limit = int(q.get("limit", PAGE_LIMIT))
+    except ValueError:
+        return error(400, "Bad Request", "'limit' must be an integer", validation={
+            "keys": ["limit"], "source": "params"})
+    if not 1 <= limit <= PAGE_LIMIT:
+        return error(400, "Bad Request", f"'limit' must be from 1 to {PAGE_LIMIT}",
+                     validation={"keys": ["limit"], "source": "params"})
+    query = "&".join(f"{k}={v}" for k, v in sorted(q.items()) if k not in ("limit", "next"))
+    offset = 0
+    if "next" in q:
+        if q["next"] not in st.cursors or st.cursors[q["next"]][0] != query:
+            return error(400, "Bad Request", "'next' is not a cursor of this listing",
+                         validation={"keys": ["next"], "source": "params"})
+        offset = st.cursors[q["next"]][1]
     parent = q.get("parent_job_id")
     ids = set(q.getall("ids", []))
     status = q.get("status")
     targets = set(q["target"].split(",")) if "target" in q else None
-    try:
-        limit = min(max(int(q.get("limit", 25)), 1), 1000)
-        offset = int(q.get("next", 0))
-    except ValueError:
-        return error(400, "Bad Request", "'limit' and 'next' must be integers")
-    jobs = [j for j in reversed(st.store.all()) if j.parent_id == parent
+    visible = now - st.latency.listing_lag * st.latency.time_scale
+    jobs = [j for j in reversed(st.store.all()) if j.created <= visible
+            and (parent is None or j.parent_id == parent)
             and (not ids or j.id in ids) and (targets is None or j.parsed.backend in targets)
             and (status is None or st.store.status(j, now) == status)]
     page = jobs[offset: offset + limit]
-    nxt = str(offset + limit) if offset + limit < len(jobs) else None
-    return web.json_response({"jobs": [st.store.record(j, now, PREFIX) for j in page],
-                              "next": nxt})
+    nxt = None
+    if offset + limit < len(jobs):
+        nxt = str(uuid.uuid4())
+        st.cursors[nxt] = (query, offset + limit)
+    return web.json_response({"jobs": [st.store.record(j, now, PREFIX, st.contract)
+                                       for j in page], "next": nxt})
 
 
 async def cancel_job(request: web.Request) -> web.Response:
@@ -242,44 +270,52 @@ async def bulk_delete(request: web.Request) -> web.Response:
 
 
 def _completed_job(request: web.Request) -> tuple[Any, web.Response | None]:
-    """The job named in the URL if it has completed, else IonQ's 404."""
+    """The job named in the URL if it has completed with results, else IonQ's 404."""
     job, err = _job_or_404(request)
     if err:
         return None, err
     status = request.app[STATE].store.status(job, time.time())
     if status != "completed":
         return None, error(404, "Not Found Error", f"job {job.id} has no results: it is {status}")
+    if job.parsed.dry_run:
+        return None, error(404, "Not Found Error", f"job {job.id} is a dry run: no results")
     return job, None
 
 
 async def probabilities(request: web.Request) -> web.Response:
+    """A single-circuit job's (or one child's) probabilities; ``sharpen`` is accepted (the
+    emulator does not debias, so sharpened and averaged results are the same)."""
     job, err = _completed_job(request)
     if err:
         return err
+    st = request.app[STATE]
     if job.child_ids:
-        return await aggregated(request)
-    return web.json_response(request.app[STATE].store.results_of(job))
+        if st.contract == "legacy":
+            return web.json_response(st.store.results_payload(job))
+        return error(400, "Bad Request", f"job {job.id} is a multi-circuit job: read its "
+                     "results artifact, or each child's probabilities")
+    return web.json_response(st.store.results_payload(job))
 
 
 async def aggregated(request: web.Request) -> web.Response:
+    """``/results/probabilities/aggregated``: legacy contract only (not in the document)."""
     job, err = _completed_job(request)
     if err:
         return err
     if not job.child_ids:
         return error(400, "Bad Request", f"job {job.id} is not a multi-circuit job")
-    store = request.app[STATE].store
-    results = store.root(job).results or []
-    return web.json_response({cid: r for cid, r in zip(job.child_ids, results, strict=True)
-                              if store.get(cid).failure is None})  # failed circuits: absent
+    return web.json_response(request.app[STATE].store.results_payload(job))
 
 
 async def artifact(request: web.Request) -> web.Response:
-    name = request.match_info["artifact"]
-    if name == "probabilities-aggregate":
-        return await aggregated(request)
-    if name == "probabilities":
-        return await probabilities(request)
-    return error(404, "Not Found Error", f"no artifact {name!r}")
+    """``/jobs/{id}/artifacts/{artifactId}``: the results the job's descriptor names."""
+    job, err = _completed_job(request)
+    if err:
+        return err
+    if request.match_info["artifact"] != job.artifact_id:
+        return error(404, "Not Found Error", f"job {job.id} has no artifact "
+                     f"{request.match_info['artifact']!r}")
+    return web.json_response(request.app[STATE].store.results_payload(job))
 
 
 def _backend_record(name: str, st: EmulatorState) -> dict[str, Any]:
@@ -325,12 +361,14 @@ async def reset_log(request: web.Request) -> web.Response:
 
 def create_app(store: JobStore, *, latency: LatencyModel | None = None,
                faults: FaultModel | None = None, api_key: str | None = None,
-               seed: int | None = None) -> web.Application:
-    """Build the emulator application around a job store."""
+               seed: int | None = None, contract: str = "current") -> web.Application:
+    """Build the emulator application around a job store (``contract``: see the module)."""
+    if contract not in CONTRACTS:
+        raise ValueError(f"contract must be one of {CONTRACTS}, got {contract!r}")
     app = web.Application(middlewares=[emulate], client_max_size=MAX_BODY + 1_000_000)
     app[STATE] = EmulatorState(store=store, latency=latency or LatencyModel(),
                                faults=faults or FaultModel(), api_key=api_key,
-                               rng=np.random.default_rng(seed))
+                               rng=np.random.default_rng(seed), contract=contract)
     r = app.router
     r.add_post(f"{PREFIX}/jobs", create_job)
     r.add_get(f"{PREFIX}/jobs", list_jobs)
@@ -340,7 +378,8 @@ def create_app(store: JobStore, *, latency: LatencyModel | None = None,
     r.add_delete(f"{PREFIX}/jobs/{{job_id}}", delete_job)
     r.add_put(f"{PREFIX}/jobs/{{job_id}}/status/cancel", cancel_job)
     r.add_get(f"{PREFIX}/jobs/{{job_id}}/results/probabilities", probabilities)
-    r.add_get(f"{PREFIX}/jobs/{{job_id}}/results/probabilities/aggregated", aggregated)
+    if contract == "legacy":
+        r.add_get(f"{PREFIX}/jobs/{{job_id}}/results/probabilities/aggregated", aggregated)
     r.add_get(f"{PREFIX}/jobs/{{job_id}}/artifacts/{{artifact}}", artifact)
     r.add_get(f"{PREFIX}/backends", backends)
     r.add_get(f"{PREFIX}/backends/{{backend}}", backend)

@@ -18,7 +18,8 @@ class LatencyModel:
     ``per_request`` delays every HTTP answer; a job waits ``queue_per_job`` in the queue, then runs
     ``per_circuit`` per circuit plus ``per_1q_gate`` per single-qubit gate (a native pulse) and
     ``per_2q_gate`` per entangling gate, ``parallel`` circuits at a time. Charging per gate is
-    what makes a shorter compiled circuit finish sooner.
+    what makes a shorter compiled circuit finish sooner. ``listing_lag``: a new job appears in
+    ``GET /jobs`` only this long after its creation (IonQ does not say how soon it does).
     """
 
     per_request: float = 0.0
@@ -27,6 +28,7 @@ class LatencyModel:
     per_1q_gate: float = 0.0
     per_2q_gate: float = 0.0
     parallel: int = 1
+    listing_lag: float = 0.0
     time_scale: float = 1.0
 
     def job_seconds(self, circuits: int, gates_1q: int = 0,
@@ -63,10 +65,12 @@ class FaultModel:
     closed. ``fail``/``cancel``: a created job ends ``failed``/``canceled``. ``fail-child``:
     one circuit of a multi-circuit job fails (its child job ends ``failed`` and is missing
     from the aggregated results) while the others complete. ``slow``: the answer
-    is delayed by ``slow_seconds``.
+    is delayed by ``slow_seconds``. ``limits`` caps how many times a kind happens (e.g. one
+    dropped answer after creating a job).
     """
 
     rates: dict[str, float] = field(default_factory=dict)
+    limits: dict[str, int] = field(default_factory=dict)
     retry_after: float = 0.05
     slow_seconds: float = 1.0
 
@@ -76,21 +80,31 @@ class FaultModel:
                 raise ValueError(f"unknown fault {kind!r}; choose from {', '.join(FAULT_KINDS)}")
             if not 0.0 <= rate <= 1.0:
                 raise ValueError(f"fault rate {kind}={rate} must be within [0, 1]")
+        for kind, limit in self.limits.items():
+            if kind not in self.rates or not isinstance(limit, int) or limit < 0:
+                raise ValueError(f"fault limit {kind}@{limit} needs a rate and a count ≥ 0")
 
-    def draw(self, kind: str, rng: np.random.Generator) -> bool:
+    def draw(self, kind: str, rng: np.random.Generator, happened: int = 0) -> bool:
+        """Whether fault ``kind`` happens now, given it ``happened`` times already."""
         rate = self.rates.get(kind, 0.0)
-        return rate > 0 and bool(rng.random() < rate)
+        if rate <= 0 or happened >= self.limits.get(kind, happened + 1):
+            return False
+        return bool(rng.random() < rate)
 
 
 def parse_faults(spec: str) -> FaultModel:
-    """Parse ``"429=0.1,500=0.05,drop=0.05"`` into a FaultModel."""
+    """Parse ``"429=0.1,500=0.05,drop-after-create=1@1"`` (``KIND=RATE[@TIMES]``)."""
     rates: dict[str, float] = {}
+    limits: dict[str, int] = {}
     for part in filter(None, (p.strip() for p in spec.split(","))):
         kind, sep, value = part.partition("=")
         if not sep:
-            raise ValueError(f"fault {part!r} must look like KIND=RATE")
+            raise ValueError(f"fault {part!r} must look like KIND=RATE or KIND=RATE@TIMES")
+        rate, _, times = value.partition("@")
         try:
-            rates[kind.strip()] = float(value)
+            rates[kind.strip()] = float(rate)
+            if times:
+                limits[kind.strip()] = int(times)
         except ValueError:
-            raise ValueError(f"fault rate in {part!r} is not a number") from None
-    return FaultModel(rates=rates)
+            raise ValueError(f"fault rate or count in {part!r} is not a number") from None
+    return FaultModel(rates=rates, limits=limits)

@@ -24,6 +24,9 @@ DEFAULT_MAX_QUBITS = 26  # 2**26 amplitudes = 1 GiB of complex128: what a laptop
 class EmulatorServer:
     """An IonQ API v0.4 emulator serving on ``host:port`` (port 0 picks a free one).
 
+    ``contract="current"`` (default) follows IonQ's API document; ``"legacy"`` also serves the
+    older result shapes (see :mod:`.app`).
+
     Attributes:
         url: the API base URL (``http://127.0.0.1:PORT/v0.4``) once started.
         store: the job store (shared, so a restarted server can keep its jobs).
@@ -33,11 +36,11 @@ class EmulatorServer:
                  latency: LatencyModel | None = None, faults: FaultModel | None = None,
                  api_key: str | None = None, seed: int | None = None,
                  max_qubits: int = DEFAULT_MAX_QUBITS, store: JobStore | None = None,
-                 qpu_noise: bool = True) -> None:
+                 qpu_noise: bool = True, contract: str = "current") -> None:
         self.host, self.port = host, port
         self.store = store or JobStore(max_qubits=max_qubits, qpu_noise=qpu_noise)
         self.app = create_app(self.store, latency=latency, faults=faults, api_key=api_key,
-                              seed=seed)
+                              seed=seed, contract=contract)
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -119,13 +122,15 @@ _embedded: dict[str, EmulatorServer] = {}
 _embedded_lock = threading.Lock()
 
 
-def embedded_emulator(qpu_noise: bool = True) -> EmulatorServer:
+def embedded_emulator(qpu_noise: bool = True, contract: str = "current") -> EmulatorServer:
     """The process-wide emulator behind ``backend="emulator"``, started on first use.
 
-    ``qpu_noise=False`` gives a second one whose impersonated QPUs sample without noise.
+    Each combination of ``qpu_noise`` (False: impersonated QPUs sample without noise) and
+    ``contract`` gets an emulator of its own.
     """
-    key = "default" if qpu_noise else "ideal-qpus"
+    key = f"{'noisy' if qpu_noise else 'ideal'}-qpus/{contract}"
     with _embedded_lock:
         if key not in _embedded:
-            _embedded[key] = EmulatorServer(qpu_noise=qpu_noise).start_in_thread()
+            _embedded[key] = EmulatorServer(qpu_noise=qpu_noise,
+                                            contract=contract).start_in_thread()
         return _embedded[key]

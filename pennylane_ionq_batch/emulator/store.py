@@ -6,6 +6,7 @@ model) and from whether its simulation has finished; results are little-endian d
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 import uuid
@@ -29,6 +30,13 @@ def _iso(ts: float | None) -> str | None:
         "+00:00", "Z")
 
 
+CONTRACTS = ("current", "legacy")
+
+
+class UnpublishedNoiseError(ValueError):
+    """IonQ accepts this noise model but has not published its rates: nothing to emulate."""
+
+
 def noise_rates(job: ParsedJob, qpu_noise: bool = True) -> tuple[float, float] | None:
     """The depolarizing rates this job samples with, or None when it has no noise.
 
@@ -42,6 +50,9 @@ def noise_rates(job: ParsedJob, qpu_noise: bool = True) -> tuple[float, float] |
     if model in (None, "ideal"):
         return None
     m = NOISE_MODELS[model]
+    if m.p1q is None or m.p2q is None:
+        raise UnpublishedNoiseError(f"IonQ has not published the rates of noise model "
+                                    f"{model!r}, so the emulator cannot sample it")
     return m.p1q, m.p2q
 
 
@@ -74,6 +85,7 @@ class EmulatedJob:
     parent_id: str | None = None
     child_ids: list[str] = field(default_factory=list)
     circuit_index: int | None = None
+    artifact_id: str = field(default_factory=lambda: secrets.token_urlsafe(12))  # opaque
     results: list[dict[str, float]] | None = None
     failure: dict[str, str] | None = None
     forced_status: str | None = None  # "canceled" or "failed"
@@ -122,11 +134,14 @@ class JobStore:
 
     def simulate(self, job: EmulatedJob, seed: int | None) -> None:
         """Compute every circuit's results (called off the event loop)."""
+        if job.parsed.dry_run:  # priced and compiled, never run: no results
+            job.results = []
+            return
         rng = np.random.default_rng(seed if seed is not None else job.parsed.noise_seed)
         try:
             job.results = [run_circuit(c, job.parsed, rng, self.max_qubits, self.qpu_noise)
                            for c in job.parsed.circuits]
-        except EmulationLimitError as exc:
+        except (EmulationLimitError, UnpublishedNoiseError) as exc:
             job.failure = {"code": "SimulationError", "message": f"emulator: {exc}"}
         except Exception as exc:  # noqa: BLE001 - a job failure must carry the cause, not crash
             job.failure = {"code": "InternalError", "message": f"emulator: {exc!r}"}
@@ -166,26 +181,40 @@ class JobStore:
             return None
         return root.results[job.circuit_index or 0]
 
-    def record(self, job: EmulatedJob, now: float, prefix: str) -> dict[str, Any]:
-        """The job as ``GET /jobs/{id}`` returns it: every key of the v0.4 schema present."""
+    def results_payload(self, job: EmulatedJob) -> Any:
+        """A completed job's probabilities: a histogram, or ``{child id: histogram}``."""
+        if not job.child_ids:
+            return self.results_of(job)
+        results = self.root(job).results or []
+        return {cid: r for cid, r in zip(job.child_ids, results, strict=True)
+                if self._jobs[cid].failure is None}  # a failed circuit has no results
+
+    def record(self, job: EmulatedJob, now: float, prefix: str,
+               contract: str = "current") -> dict[str, Any]:
+        """The job as ``GET /jobs/{id}`` returns it: every key of the v0.4 schema present.
+
+        ``current``: results as artifact descriptors only; predicted times and ``started_at``
+        null, as the live service sends them. ``legacy``: also ``results.probabilities.url``
+        and filled-in predictions, as older v0.4 records had.
+        """
         root = self.root(job)
         p = job.parsed
         status = self.status(job, now)
         started = root.created + root.queue_s
         done = started + root.exec_s
         multi = job.child_ids != []
+        legacy = contract == "legacy"
         circuits = p.circuits if job.circuit_index is None else [p.circuits[job.circuit_index]]
         n1q, n2q = gate_counts(g for c in circuits for g in c.gates)
-        results = None
-        if status == "completed":
-            kind = "probabilities-aggregate" if multi else "probabilities"
-            results = {
-                "probabilities": {"url": f"{prefix}/jobs/{job.id}/results/probabilities"
-                                  + ("/aggregated" if multi else "")},
-                f"ionq.result.{kind}.json.v1": {
-                    "id": kind, "format": f"ionq.result.{kind}.json.v1",
-                    "media_type": "application/json"},
-            }
+        results: dict[str, Any] | None = None
+        if status == "completed" and not p.dry_run:
+            fmt = ("ionq.result.probabilities-aggregate.json.v1" if multi
+                   else "ionq.result.probabilities.json.v1")
+            results = {fmt: {"id": job.artifact_id, "format": fmt,
+                             "media_type": "application/json"}}
+            if legacy:
+                results["probabilities"] = {"url": f"{prefix}/jobs/{job.id}/results/"
+                                            "probabilities" + ("/aggregated" if multi else "")}
         failure = None
         if status == "failed":
             failure = job.failure or root.failure or root.fail_on_completion
@@ -193,17 +222,17 @@ class JobStore:
             "id": job.id, "status": status, "type": "ionq.circuit.v1" if not multi
             else p.type, "backend": p.backend, "dry_run": p.dry_run,
             "submitter_id": "emulator", "project_id": "emulator",
-            "parent_job_id": job.parent_id, "session_id": None,
+            "parent_job_id": job.parent_id, "session_id": p.session_id,
             "metadata": p.metadata if job.parent_id is None else {},
             "name": p.name if job.parent_id is None else
             (p.circuits[job.circuit_index or 0].name or None),
             "submitted_at": _iso(root.created),
-            "started_at": _iso(started) if now >= started else None,
+            "started_at": _iso(started) if legacy and now >= started else None,
             "completed_at": _iso(done) if status in ("completed", "failed") else None,
-            "predicted_wait_time_ms": round(max(0.0, started - now) * 1000),
-            "predicted_execution_duration_ms": round(root.exec_s * 1000),
+            "predicted_wait_time_ms": round(max(0.0, started - now) * 1000) if legacy else None,
+            "predicted_execution_duration_ms": round(root.exec_s * 1000) if legacy else None,
             "execution_duration_ms": round(root.exec_s * 1000) if status == "completed" else 0,
-            "failure": failure, "output": None, "settings": p.settings, "shots": p.shots,
+            "failure": failure, "output": {}, "settings": p.settings or {}, "shots": p.shots,
             "noise": {"model": p.noise_model} if p.noise_model else None,
             "stats": {"qubits": max(c.qubits for c in circuits), "circuits": len(circuits),
                       "gate_counts": {"1q": n1q, "2q": n2q}},

@@ -51,6 +51,7 @@ class ParsedJob:
     settings: dict[str, Any] | None
     circuits: list[ParsedCircuit]
     dry_run: bool
+    session_id: str | None = None
 
 
 def _num(gate: dict[str, Any], key: str, where: str, lo: float = -math.inf,
@@ -161,6 +162,8 @@ def _circuit(obj: Any, default_gateset: str, where: str, max_qubits: int,
              native: frozenset[str]) -> ParsedCircuit:
     if not isinstance(obj, dict) or not isinstance(obj.get("circuit"), list):
         raise PayloadError(f"{where}: needs a 'circuit' list of gates", ["circuit"])
+    if not obj["circuit"]:  # IonQ's document does not promise to run an empty circuit
+        raise PayloadError(f"{where}: 'circuit' must hold at least one gate", ["circuit"])
     gateset = obj.get("gateset", default_gateset)
     if gateset not in ("qis", "native"):
         raise PayloadError(f"{where}: gateset must be 'qis' or 'native'", ["gateset"])
@@ -179,10 +182,38 @@ def _circuit(obj: Any, default_gateset: str, where: str, max_qubits: int,
                          obj["circuit"])
 
 
-def parse_job(payload: Any) -> ParsedJob:
-    """Validate a ``POST /jobs`` payload; raise PayloadError with IonQ-like messages."""
+JOB_FIELDS = {"type", "backend", "shots", "name", "metadata", "noise", "settings", "input",
+              "dry_run", "session_id"}  # CircuitJobCreationPayload: additionalProperties false
+SETTINGS = {"error_mitigation": {"debiasing": bool, "symmetry_verification": bool},
+            "compilation": {"gate_basis": str, "precision": str, "opt": (int, float),
+                            "service_version": str}}
+
+
+def _check_settings(settings: Any) -> dict[str, Any] | None:
+    """``settings`` as IonQ's job schema allows it: known sections, keys and types only."""
+    if settings is None:
+        return None
+    if not isinstance(settings, dict) or set(settings) - set(SETTINGS):
+        raise PayloadError(f"'settings' may hold {sorted(SETTINGS)} only", ["settings"])
+    for section, value in settings.items():
+        allowed = SETTINGS[section]
+        if not isinstance(value, dict) or not all(
+                k in allowed and isinstance(v, allowed[k]) for k, v in value.items()):
+            raise PayloadError(f"'settings.{section}' may hold {sorted(allowed)} with their "
+                               "documented types", ["settings"])
+    return settings
+
+
+def parse_job(payload: Any, sessions: frozenset[str] = frozenset()) -> ParsedJob:
+    """Validate a ``POST /jobs`` payload; raise PayloadError with IonQ-like messages.
+
+    ``sessions``: the ids a ``session_id`` may name (the emulator has none yet).
+    """
     if not isinstance(payload, dict):
         raise PayloadError("request body must be a JSON object")
+    unknown = set(payload) - JOB_FIELDS
+    if unknown:
+        raise PayloadError(f"unknown job field(s) {sorted(unknown)}", sorted(unknown))
     jtype = payload.get("type")
     if jtype not in ("ionq.circuit.v1", "ionq.multi-circuit.v1"):
         raise PayloadError("'type' must be 'ionq.circuit.v1' or 'ionq.multi-circuit.v1'",
@@ -216,9 +247,7 @@ def parse_job(payload: Any) -> ParsedJob:
         if noise_seed is not None and (not isinstance(noise_seed, int)
                                        or not 0 <= noise_seed < 2**31):
             raise PayloadError("'noise.seed' must be a 32-bit integer", ["noise"])
-    settings = payload.get("settings")
-    if settings is not None and not isinstance(settings, dict):
-        raise PayloadError("'settings' must be an object", ["settings"])
+    settings = _check_settings(payload.get("settings"))
     em = (settings or {}).get("error_mitigation") or {}
     if em.get("debiasing") and shots < 500:
         raise PayloadError("debiasing needs at least 500 shots", ["settings"])
@@ -248,5 +277,11 @@ def parse_job(payload: Any) -> ParsedJob:
     total = sum(len(c.gates) for c in circuits)
     if total > MAX_GATES:
         raise PayloadError(f"TooManyGates: {total} gates > {MAX_GATES} per job", ["input"])
+    dry_run = payload.get("dry_run", False)
+    if not isinstance(dry_run, bool):
+        raise PayloadError("'dry_run' must be true or false", ["dry_run"])
+    session_id = payload.get("session_id")
+    if session_id is not None and session_id not in sessions:
+        raise PayloadError(f"session {session_id!r} not found", ["session_id"])
     return ParsedJob(jtype, backend, shots, name, metadata, noise_model, noise_seed, settings,
-                     circuits, bool(payload.get("dry_run", False)))
+                     circuits, dry_run, session_id)

@@ -7,6 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from pennylane_ionq_batch.config import ClientConfig
+
+from pennylane_ionq_batch.client.records import JobRecord
 from pennylane_ionq_batch.client.retry import (
     MAX_RETRY_AFTER,
     backoff_delay,
@@ -68,24 +71,46 @@ class TestBackoff:
         assert len({backoff_delay(4, None, rng, base=1, cap=30) for _ in range(20)}) == 20
 
 
+def record(status: str, **fields: object) -> JobRecord:
+    return JobRecord.parse({"id": "j", "status": status, **fields})
+
+
 class TestPollDelay:
     def test_follows_predicted_queue_and_execution(self) -> None:
-        job = {"status": "ready", "predicted_wait_time_ms": 3000,
-               "predicted_execution_duration_ms": 500}
+        job = record("ready", predicted_wait_time_ms=3000, predicted_execution_duration_ms=500)
         assert next_poll_delay(job, 0, poll_min=0.05, poll_max=60) == pytest.approx(3.5)
 
     def test_capped_by_poll_max(self) -> None:
-        job = {"status": "ready", "predicted_wait_time_ms": 86_400_000}
+        job = record("ready", predicted_wait_time_ms=86_400_000)
         assert next_poll_delay(job, 0, poll_min=0.05, poll_max=10) == 10
 
     def test_started_counts_from_start_time(self) -> None:
         now = datetime(2026, 1, 1, tzinfo=UTC)
         started = (now - timedelta(seconds=1)).isoformat().replace("+00:00", "Z")
-        job = {"status": "started", "started_at": started,
-               "predicted_execution_duration_ms": 3000}
+        job = record("started", started_at=started, predicted_execution_duration_ms=3000)
         assert next_poll_delay(job, 0, poll_min=0.05, poll_max=60, now=now) == pytest.approx(2.0)
 
-    def test_backoff_floor_grows_when_prediction_is_wrong(self) -> None:
-        job = {"status": "started"}
-        delays = [next_poll_delay(job, n, poll_min=0.1, poll_max=5) for n in range(20)]
+    def test_null_predictions_space_polls_by_elapsed_time(self) -> None:
+        """The live service sends null predictions: the interval is a quarter of the wait."""
+        job = record("ready", predicted_wait_time_ms=None, predicted_execution_duration_ms=None,
+                     started_at=None)
+        assert next_poll_delay(job, 0.0, poll_min=0.25, poll_max=10) == 0.25
+        assert next_poll_delay(job, 8.0, poll_min=0.25, poll_max=10) == 2.0
+        assert next_poll_delay(job, 3600.0, poll_min=0.25, poll_max=10) == 10
+
+    def test_at_most_four_status_requests_in_a_jobs_first_second(self) -> None:
+        """With the default bounds and no predictions, polls at 0, .25, .5, .75 s, then 1 s."""
+        config = ClientConfig(api_key="k")
+        job = record("started")
+        t, polls = 0.0, []
+        while t < 3.0:
+            polls.append(t)
+            t += next_poll_delay(job, t, poll_min=config.poll_min, poll_max=config.poll_max)
+        assert sum(p < 1.0 for p in polls) == 4
+        gaps = [b - a for a, b in zip(polls, polls[1:], strict=False)]
+        assert gaps == sorted(gaps)  # a capped backoff: never faster later
+
+    def test_a_wrong_prediction_cannot_cause_a_poll_storm(self) -> None:
+        job = record("started", predicted_execution_duration_ms=1, started_at=None)
+        delays = [next_poll_delay(job, e, poll_min=0.1, poll_max=5) for e in range(0, 100, 5)]
         assert delays[0] == 0.1 and delays == sorted(delays) and delays[-1] == 5

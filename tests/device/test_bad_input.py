@@ -18,10 +18,11 @@ from pennylane_ionq_batch import (
 )
 from pennylane_ionq_batch.emulator import EmulatorServer, FaultModel
 
+from ..conftest import LOCAL
+
 OPTIONS = [
     ({"backend": 42}, ConfigurationError, "backend must be a string"),
     ({"backend": "quantum"}, ConfigurationError, "unknown backend 'quantum'"),
-    ({"backend": "qpu.aria-1", "wires": 30}, ConfigurationError, "30 wires requested"),
     ({"gateset": "openqasm"}, ConfigurationError, "gateset must be"),
     ({"noise_model": "aria-9"}, ConfigurationError, "unknown noise_model"),
     ({"backend": "qpu.aria-1", "noise_model": "aria-1"}, ConfigurationError, "simulator only"),
@@ -41,6 +42,13 @@ OPTIONS = [
     ({"structure_cache_size": 0}, ConfigurationError, "structure_cache_size"),
     ({"journal": 3}, ConfigurationError, "journal must be"),
     ({"cancel_on_interrupt": "no"}, ConfigurationError, "cancel_on_interrupt must"),
+    ({"sharpen": True}, ConfigurationError, "sharpen=True reads debiased results"),
+    ({"sharpen": "yes"}, ConfigurationError, "sharpen must be True or False"),
+    ({"job_fields": {"noise": {}}}, ConfigurationError, "the device sets it"),
+    ({"client_options": {"proxy": "socks5://x"}}, ConfigurationError, "proxy must be"),
+    ({"client_options": {"ca_bundle": "/no/such.pem"}}, ConfigurationError, "ca_bundle"),
+    ({"client_options": {"trust_env": "yes"}}, ConfigurationError, "trust_env must be"),
+    ({"emulator_contract": "legacy"}, ConfigurationError, "apply to the emulator only"),
 ]
 
 
@@ -68,13 +76,51 @@ CIRCUITS = [
 def test_bad_circuits_fail_before_any_request(threaded_emulator: EmulatorServer, fn: object,
                                               shots: int | None, error: type,
                                               message: str) -> None:
-    dev = qml.device("ionq.batch", wires=2, api_url=threaded_emulator.url, api_key="k")
+    dev = qml.device("ionq.batch", wires=2, api_url=threaded_emulator.url, api_key="k",
+                     client_options=LOCAL)
     qnode = qml.QNode(fn, dev)
     if shots:
         qnode = qml.set_shots(qnode, shots)
     with pytest.raises(error, match=message):
         qnode()
-    assert sum(threaded_emulator.log.requests.values()) == 0
+    assert only_the_catalogue_was_read(threaded_emulator)
+
+
+def only_the_catalogue_was_read(server: EmulatorServer) -> bool:
+    """The one request before a job may be the public backend catalogue."""
+    return set(server.log.requests) <= {"GET /v0.4/backends"} and server.log.jobs_created == 0
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"backend": "emulator:qpu.aria-1", "wires": 30},
+     "30 wires requested but qpu.aria-1 takes circuits of at most 25 qubits"),
+    ({"backend": "emulator", "wires": 26, "noise_model": "aria-1"}, "at most 25 qubits"),
+    ({"backend": "emulator:qpu.tempo-9", "wires": 2},
+     "backend 'qpu.tempo-9' is not in IonQ's catalogue; available: qpu.aria-1, qpu.aria-2, "
+     "qpu.forte-1, qpu.forte-enterprise-1, simulator"),
+    ({"backend": "emulator", "wires": 2, "error_mitigation": {"debiasing": True}},
+     "simulator does not offer debiasing"),
+])
+def test_the_catalogue_refuses_before_any_job(kwargs: dict, message: str) -> None:
+    dev = qml.device("ionq.batch", **kwargs)
+    dev.emulator.reset_log()
+    qnode = qml.set_shots(qml.QNode(lambda: qml.expval(qml.Z(0)), dev), 1000)
+    with pytest.raises(ConfigurationError, match=message):
+        qnode()
+    assert only_the_catalogue_was_read(dev.emulator)
+
+
+@pytest.mark.parametrize("kwargs, shots, message", [
+    ({"error_mitigation": {"debiasing": True}}, 499, "debiasing needs at least 500 shots"),
+    ({"gateset": "qis", "sharpen": True}, 400, "a job of 400 shots is not debiased"),
+])
+def test_debiasing_rules_before_any_request(kwargs: dict, shots: int, message: str) -> None:
+    dev = qml.device("ionq.batch", wires=1, backend="emulator:qpu.forte-1", **kwargs)
+    dev.emulator.reset_log()
+    qnode = qml.set_shots(qml.QNode(lambda: qml.expval(qml.Z(0)), dev), shots)
+    with pytest.raises(DeviceError, match=message):
+        qnode()
+    assert only_the_catalogue_was_read(dev.emulator)
 
 
 SECRET = "sk-live-DO-NOT-LEAK-0123456789"
@@ -90,7 +136,7 @@ def test_the_key_never_appears(tmp_path: Path, caplog: pytest.LogCaptureFixture)
     journal = tmp_path / "journal.sqlite3"
     seen: list[str] = []
     try:
-        fast = {"backoff_base": 0.001, "backoff_cap": 0.01, "poll_min": 0.005}
+        fast = {"backoff_base": 0.001, "backoff_cap": 0.01, **LOCAL}
         dev = qml.device("ionq.batch", wires=2, api_url=server.url, api_key=SECRET,
                          journal=str(journal), client_options=fast)
         seen += [repr(dev), repr(dev.client_config), repr(dev.policy), str(dev.options)]
@@ -101,7 +147,8 @@ def test_the_key_never_appears(tmp_path: Path, caplog: pytest.LogCaptureFixture)
                 qml.execute([tape], dev)
         seen += [str(tracker.history), str(tracker.totals), str(dev.metrics)]
         for bad_key, url in (("wrong-key", server.url), (SECRET, failing.url)):
-            other = qml.device("ionq.batch", wires=2, api_url=url, api_key=bad_key)
+            other = qml.device("ionq.batch", wires=2, api_url=url, api_key=bad_key,
+                               client_options=LOCAL)
             with pytest.raises(Exception) as info:  # noqa: PT011 - 401, then a failed job
                 qml.execute([tape], other)
             seen.append(str(info.value) + repr(info.value))

@@ -13,7 +13,9 @@ from pennylane_ionq_batch import JobCanceledError, JobFailedError
 from pennylane_ionq_batch.emulator import EmulatorServer, FaultModel, LatencyModel
 from pennylane_ionq_batch.emulator.store import JobStore
 
-FAST = {"backoff_base": 0.001, "backoff_cap": 0.01, "poll_min": 0.005, "max_retries": 8}
+from ..conftest import LOCAL
+
+FAST = {"backoff_base": 0.001, "backoff_cap": 0.01, "max_retries": 8, **LOCAL}
 
 
 def run_batches(server: EmulatorServer, n: int) -> None:
@@ -82,8 +84,11 @@ def test_emulator_restart_mid_job_keeps_the_job() -> None:
     store = JobStore()
     latency = LatencyModel(queue_per_job=0.6)
     first = EmulatorServer(latency=latency, store=store).start_in_thread()
+    # Predicted times are null (as IonQ's service sends them), so the client keeps polling
+    # through the outage: its retries must outlast it.
     dev = qml.device("ionq.batch", wires=2, api_url=first.url, api_key="k",
-                     client_options={**FAST, "backoff_cap": 0.2})
+                     client_options={**FAST, "backoff_base": 0.05, "backoff_cap": 0.2,
+                                     "max_retries": 20})
     results: list = []
     worker = threading.Thread(target=lambda: results.append(qml.execute(tapes(3), dev)))
     worker.start()

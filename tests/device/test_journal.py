@@ -18,6 +18,8 @@ from pennylane_ionq_batch import APIError, JobTimeoutError
 from pennylane_ionq_batch.client import Journal
 from pennylane_ionq_batch.emulator import EmulatorServer, LatencyModel
 
+from ..conftest import LOCAL
+
 BATCH = textwrap.dedent("""
     import pennylane as qml
     tapes = [qml.tape.QuantumScript([qml.RY(0.3 * k, 0), qml.CNOT([0, 1])],
@@ -33,7 +35,7 @@ def tapes() -> list:
 
 def device(server: EmulatorServer, journal: Path, **kw: object) -> object:
     return qml.device("ionq.batch", wires=2, api_url=server.url, api_key="k",
-                      journal=str(journal), client_options={"poll_min": 0.01}, **kw)
+                      journal=str(journal), client_options=LOCAL, **kw)
 
 
 @pytest.fixture
@@ -148,10 +150,11 @@ def test_ctrl_c_cancels_or_leaves_the_job_and_says_how_to_resume(
 def test_a_refused_job_is_closed_and_a_deleted_one_is_run_again(
         tmp_path: Path, threaded_emulator: EmulatorServer) -> None:
     journal = tmp_path / "jobs.sqlite3"
-    unknown = qml.device("ionq.batch", wires=2, backend="qpu.tempo-1",
-                         api_url=threaded_emulator.url, api_key="k", journal=str(journal))
-    with pytest.raises(APIError, match="unknown backend"):  # the emulator does not know it
-        qml.execute([t.copy(shots=100) for t in tapes()], unknown)
+    refused = qml.device("ionq.batch", wires=2, api_url=threaded_emulator.url, api_key="k",
+                         journal=str(journal), client_options=LOCAL,
+                         job_fields={"session_id": "no-such-session"})
+    with pytest.raises(APIError, match="session 'no-such-session' not found"):  # a 400
+        qml.execute(tapes(), refused)
     assert Journal(journal).entries()[0].state == "rejected"  # 400: nothing to adopt later
 
     other = tmp_path / "other.sqlite3"

@@ -39,18 +39,29 @@ async def wait_done(client: IonQClient, job_id: str) -> dict[str, Any]:
     raise AssertionError("job never finished")
 
 
+AGGREGATE = "ionq.result.probabilities-aggregate.json.v1"
+
+
 class TestJobs:
     async def test_multi_circuit_job_lifecycle_and_results(self, emulator: EmulatorServer) -> None:
+        """IonQ's document: results as a descriptor read through /artifacts/{opaque id};
+        predictions and started_at null; no /aggregated route."""
         async with client_for(emulator) as c:
             created = await c.request("POST", "/jobs", body=payload(name="t1"))
-            assert created["status"] == "submitted" and created["session_id"] is None
+            assert created == {"id": created["id"], "status": "submitted", "session_id": None}
             rec = await wait_done(c, created["id"])
             assert rec["status"] == "completed" and rec["name"] == "t1"
             assert len(rec["child_job_ids"]) == 2
-            for key in ("submitter_id", "parent_job_id", "predicted_wait_time_ms", "stats",
-                        "results", "failure", "settings", "execution_duration_ms"):
+            for key in ("submitter_id", "parent_job_id", "stats", "results", "failure",
+                        "settings", "execution_duration_ms", "output", "dry_run"):
                 assert key in rec
-            agg = await c.request("GET", rec["results"]["probabilities"]["url"])
+            assert rec["predicted_wait_time_ms"] is None and rec["started_at"] is None
+            assert rec["predicted_execution_duration_ms"] is None
+            assert set(rec["results"]) == {AGGREGATE}
+            descriptor = rec["results"][AGGREGATE]
+            assert descriptor["format"] == AGGREGATE and descriptor["id"] not in (
+                "probabilities-aggregate", created["id"])  # opaque: not guessable
+            agg = await c.request("GET", f"/jobs/{created['id']}/artifacts/{descriptor['id']}")
             assert list(agg) == rec["child_job_ids"]
             first, second = (agg[i] for i in rec["child_job_ids"])
             assert first == pytest.approx({"0": 0.5, "3": 0.5})
@@ -58,43 +69,98 @@ class TestJobs:
             child = await c.request("GET", f"/jobs/{rec['child_job_ids'][1]}")
             assert child["parent_job_id"] == created["id"]
             assert await c.request(
-                "GET", f"/jobs/{child['id']}/results/probabilities") == {"2": 1.0}
+                "GET", f"/jobs/{child['id']}/results/probabilities?sharpen=true") == {"2": 1.0}
+            for path, status in (("/results/probabilities/aggregated", 404),
+                                 ("/results/probabilities", 400),
+                                 ("/artifacts/probabilities-aggregate", 404)):
+                with pytest.raises(APIError) as info:
+                    await c.request("GET", f"/jobs/{created['id']}{path}")
+                assert info.value.status == status
+
+    async def test_legacy_contract_also_gives_the_url(self) -> None:
+        async with EmulatorServer(contract="legacy") as server, client_for(server) as c:
+            created = await c.request("POST", "/jobs", body=payload())
+            rec = await wait_done(c, created["id"])
+            assert set(rec["results"]) == {AGGREGATE, "probabilities"}
+            url = rec["results"]["probabilities"]["url"]
+            assert url == f"/v0.4/jobs/{created['id']}/results/probabilities/aggregated"
+            agg = await c.request("GET", url)
+            assert list(agg) == rec["child_job_ids"]
+            assert rec["predicted_wait_time_ms"] == 0 and rec["started_at"] is not None
 
     async def test_results_are_404_until_completed(self) -> None:
         latency = LatencyModel(queue_per_job=30)
         async with EmulatorServer(latency=latency) as server, client_for(server) as c:
             job = await c.request("POST", "/jobs", body=payload())
             rec = await c.request("GET", f"/jobs/{job['id']}")
-            assert rec["status"] == "ready" and rec["predicted_wait_time_ms"] > 29_000
+            assert rec["status"] == "ready" and rec["results"] is None
             with pytest.raises(APIError) as info:
-                await c.request("GET", f"/jobs/{job['id']}/results/probabilities/aggregated")
+                await c.request("GET", f"/jobs/{rec['child_job_ids'][0]}/results/probabilities")
             assert info.value.status == 404 and "ready" in info.value.api_message
             await c.request("PUT", f"/jobs/{job['id']}/status/cancel")
             assert (await c.request("GET", f"/jobs/{job['id']}"))["status"] == "canceled"
 
-    async def test_list_newest_first_with_filters_and_delete(self, emulator: EmulatorServer
-                                                             ) -> None:
+    async def test_listing_follows_the_document(self, emulator: EmulatorServer) -> None:
+        """Newest first, pages of at most 25, opaque cursors, child jobs listed."""
         async with client_for(emulator) as c:
             ids = [(await c.request("POST", "/jobs", body=payload(name=f"n{i}")))["id"]
                    for i in range(3)]
-            page = await c.request("GET", "/jobs", params={"limit": "2"})
-            assert [j["id"] for j in page["jobs"]] == ids[::-1][:2] and page["next"] == "2"
-            rest = await c.request("GET", "/jobs", params={"limit": "2", "next": "2"})
-            assert [j["id"] for j in rest["jobs"]] == [ids[0]] and rest["next"] is None
+            everything = await c.request("GET", "/jobs")
+            assert len(everything["jobs"]) == 9 and everything["next"] is None  # 3 + 6 children
+            parents = [j["id"] for j in everything["jobs"] if j["parent_job_id"] is None]
+            assert parents == ids[::-1]
+            page = await c.request("GET", "/jobs", params={"limit": "4"})
+            assert len(page["jobs"]) == 4 and page["next"] not in (None, "4")
+            rest = await c.request("GET", "/jobs", params={"limit": "25", "next": page["next"]})
+            assert len(rest["jobs"]) == 5 and rest["next"] is None
+            children = await c.request("GET", "/jobs", params={"parent_job_id": ids[0]})
+            assert {j["parent_job_id"] for j in children["jobs"]} == {ids[0]}
+            for params, key in (({"limit": "26"}, "limit"), ({"limit": "100"}, "limit"),
+                                ({"next": "made-up"}, "next")):
+                with pytest.raises(APIError) as info:
+                    await c.request("GET", "/jobs", params=params)
+                assert info.value.status == 400 and key in info.value.api_message
             assert (await c.request("DELETE", f"/jobs/{ids[0]}"))["status"] == "deleted"
             with pytest.raises(APIError) as info:
                 await c.request("GET", f"/jobs/{ids[0]}")
             assert info.value.status == 404
+
+    async def test_a_lagging_listing_shows_new_jobs_late(self) -> None:
+        async with EmulatorServer(latency=LatencyModel(listing_lag=0.3)) as server, \
+                client_for(server) as c:
+            job = await c.request("POST", "/jobs", body=payload())
+            assert (await c.request("GET", "/jobs"))["jobs"] == []
+            assert (await c.request("GET", f"/jobs/{job['id']}"))["id"] == job["id"]
+            await asyncio.sleep(0.35)
+            assert job["id"] in {j["id"] for j in (await c.request("GET", "/jobs"))["jobs"]}
 
     async def test_noisy_backend_samples_shots(self, emulator: EmulatorServer) -> None:
         async with client_for(emulator) as c:
             job = await c.request("POST", "/jobs", body=payload(backend="qpu.aria-1",
                                                                 shots=1000))
             rec = await wait_done(c, job["id"])
-            agg = await c.request("GET", rec["results"]["probabilities"]["url"])
+            agg = await c.request("GET", f"/jobs/{job['id']}/artifacts/"
+                                  f"{rec['results'][AGGREGATE]['id']}")
             bell = agg[rec["child_job_ids"][0]]
             assert all(abs(p * 1000 - round(p * 1000)) < 1e-9 for p in bell.values())
             assert bell.get("0", 0) + bell.get("3", 0) > 0.9
+
+    async def test_a_dry_run_completes_without_results(self, emulator: EmulatorServer) -> None:
+        async with client_for(emulator) as c:
+            job = await c.request("POST", "/jobs", body=payload(dry_run=True))
+            rec = await wait_done(c, job["id"])
+            assert rec["status"] == "completed" and rec["dry_run"] is True
+            assert rec["results"] is None
+
+    async def test_unpublished_noise_rates_fail_the_job(self, emulator: EmulatorServer) -> None:
+        """IonQ accepts harmony; its rates are not published, so nothing is made up."""
+        async with client_for(emulator) as c:
+            job = await c.request("POST", "/jobs", body=payload(
+                noise={"model": "harmony"}, shots=100))
+            rec = await wait_done(c, job["id"])
+            assert rec["status"] == "failed" and rec["failure"]["code"] == "SimulationError"
+            assert "not published the rates of noise model 'harmony'" in \
+                rec["failure"]["message"]
 
 
 class TestValidation:
@@ -113,7 +179,15 @@ class TestValidation:
             {"gate": "zz", "targets": [0, 1], "phase": 0.25}]}]}}, "unknown field"),
         ({"input": {"gateset": "qis", "circuits": [{"circuit": [{"gate": "x", "target": 29}]}]}},
          "NotEnoughQubits"),
-        ({"input": {"gateset": "qis", "circuits": [{"circuit": []}] * 5001}}, "too many"),
+        ({"input": {"gateset": "qis", "circuits": [{"circuit": BELL}] * 5001}}, "too many"),
+        ({"input": {"gateset": "qis", "circuits": [{"circuit": []}]}}, "at least one gate"),
+        ({"lang": "json"}, "unknown job field"),
+        ({"settings": {"error_mitigation": {"debias": True}}}, "settings.error_mitigation"),
+        ({"settings": {"compilation": {"opt": "1"}}}, "settings.compilation"),
+        ({"settings": {"speed": {}}}, "'settings' may hold"),
+        ({"shots": 100, "settings": {"error_mitigation": {"debiasing": True}}}, "500 shots"),
+        ({"dry_run": "yes"}, "'dry_run' must be"),
+        ({"session_id": "s-1"}, "session 's-1' not found"),
         ({"input": {"gateset": "qis", "circuits": [{"circuit": [
             {"gate": "x", "target": 0}] * 50_001}] * 3}}, "TooManyGates"),
         ({"noise": {"model": "aria-1"}, "backend": "qpu.aria-1"}, "only accepted by the sim"),
@@ -202,15 +276,29 @@ class TestFaultsAndLatency:
         model = LatencyModel(per_circuit=0.01, per_1q_gate=0.001, per_2q_gate=0.005)
         async with EmulatorServer(latency=model) as server, client_for(server) as c:
             job = await c.request("POST", "/jobs", body=payload())  # 2 circuits, h + x + cnot
-            rec = await c.request("GET", f"/jobs/{job['id']}")
+            rec = await wait_done(c, job["id"])
         assert rec["stats"]["gate_counts"] == {"1q": 2, "2q": 1}
-        assert rec["predicted_execution_duration_ms"] == 27  # 2×10 + 2×1 + 1×5 ms
+        assert rec["execution_duration_ms"] == 27  # 2×10 + 2×1 + 1×5 ms
 
     async def test_latency_model_charges_queue_and_execution(self) -> None:
         model = LatencyModel(queue_per_job=1.3, per_circuit=0.25, time_scale=0.1)
         assert model.job_seconds(circuits=4) == pytest.approx((0.13, 0.1))
-        async with EmulatorServer(latency=model) as server, client_for(server) as c:
+        async with EmulatorServer(latency=model, contract="legacy") as server, \
+                client_for(server) as c:
             job = await c.request("POST", "/jobs", body=payload())
             rec = await c.request("GET", f"/jobs/{job['id']}")
             assert rec["predicted_execution_duration_ms"] == 50  # 2 circuits × 0.025 s
+            assert 120 <= rec["predicted_wait_time_ms"] <= 130
             assert (await wait_done(c, job["id"]))["status"] == "completed"
+
+    async def test_a_fault_limited_to_once(self) -> None:
+        """drop-after-create=1@1: the first POST's answer is lost, the second is not."""
+        faults = parse_faults("drop-after-create=1@1")
+        assert faults.limits == {"drop-after-create": 1}
+        async with EmulatorServer(faults=faults) as srv, aiohttp.ClientSession() as s:
+            headers = {"Authorization": "apiKey k"}
+            with pytest.raises(aiohttp.ClientError):
+                await s.post(f"{srv.url}/jobs", data=payload(), headers=headers)
+            async with s.post(f"{srv.url}/jobs", data=payload(), headers=headers) as r:
+                assert r.status == 201
+            assert srv.log.jobs_created == 2 and srv.log.faults["drop-after-create"] == 1

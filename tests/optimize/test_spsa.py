@@ -10,6 +10,8 @@ from pennylane import numpy as pnp
 from pennylane_ionq_batch import BatchSPSAOptimizer, LatencyBalanced, StepStats, Tiered
 from pennylane_ionq_batch.emulator import EmulatorServer, LatencyModel
 
+from ..conftest import LOCAL
+
 X = np.linspace(0.1, 2.0, 10)
 Y = np.where(X > 1.0, 1.0, -1.0)
 
@@ -36,7 +38,8 @@ def costs(circuit: qml.QNode) -> dict:
 
 
 def ionq(server: EmulatorServer, wires: int = 2) -> object:
-    return qml.device("ionq.batch", wires=wires, api_url=server.url, api_key="k")
+    return qml.device("ionq.batch", wires=wires, api_url=server.url, api_key="k",
+                      client_options=LOCAL)
 
 
 class TestOneJobPerStep:

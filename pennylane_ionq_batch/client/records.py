@@ -1,0 +1,163 @@
+"""IonQ's answers as typed records, checked once where they arrive.
+
+Each parser reads the fields this client uses from a v0.4 body (IonQ's API document, September
+2026 revision) and raises :class:`~pennylane_ionq_batch.exceptions.ResponseError` when a body
+breaks the document, so callers never re-check dictionaries. Fields the document marks nullable
+(``started_at``, ``predicted_wait_time_ms``, ...) are ``None`` when IonQ leaves them null, as the
+live service does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ..exceptions import ResponseError
+
+ACTIVE = frozenset({"submitted", "ready", "started", "running"})  # "running": v0.3's spelling
+TERMINAL = frozenset({"completed", "failed", "canceled"})
+
+# Result formats this client reads (decimal little-endian keys); the v2 formats nest by
+# register with bitstring keys whose character order the document does not state.
+PROBABILITIES = "ionq.result.probabilities.json.v1"
+AGGREGATE = "ionq.result.probabilities-aggregate.json.v1"
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """An ISO-8601 timestamp (``...Z`` or with an offset) as an aware datetime, else None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        else None
+
+
+@dataclass(frozen=True)
+class Results:
+    """Where a completed job's results can be read, as its record names them."""
+
+    legacy_url: str | None = None  # ``results.probabilities.url`` (absolute path with /v0.4)
+    artifacts: Mapping[str, str] = field(default_factory=dict)  # format → artifact id
+
+    @classmethod
+    def parse(cls, raw: Any) -> Results | None:
+        if not isinstance(raw, Mapping):
+            return None
+        legacy = raw.get("probabilities")
+        url = legacy.get("url") if isinstance(legacy, Mapping) else None
+        artifacts = {fmt: str(d["id"]) for fmt, d in raw.items()
+                     if isinstance(d, Mapping) and isinstance(d.get("id"), str) and d["id"]}
+        return cls(url if isinstance(url, str) and url.startswith("/") else None, artifacts)
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """``GET /jobs/{id}`` (or one entry of ``GET /jobs``): what this client reads of a job."""
+
+    id: str
+    status: str
+    name: str | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    parent_job_id: str | None = None
+    child_job_ids: tuple[str, ...] = ()
+    submitted_at: datetime | None = None
+    started_at: datetime | None = None
+    predicted_wait_ms: float | None = None
+    predicted_execution_ms: float | None = None
+    execution_ms: float | None = None
+    failure_code: str | None = None
+    failure_message: str | None = None
+    results: Results | None = None
+    dry_run: bool = False
+
+    @classmethod
+    def parse(cls, raw: Any, *, job_id: str | None = None) -> JobRecord:
+        """Read a job record; ``job_id`` names the job an error is about."""
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("id"), str) \
+                or not isinstance(raw.get("status"), str):
+            raise ResponseError(200, f"expected a job record with 'id' and 'status', got "
+                                f"{raw!r:.200}", job_id=job_id)
+        failure = raw.get("failure") if isinstance(raw.get("failure"), Mapping) else {}
+        metadata = raw.get("metadata")
+        children = raw.get("child_job_ids") or raw.get("children") or ()  # "children": v0.3
+        name = raw.get("name")
+        parent = raw.get("parent_job_id")
+        return cls(
+            id=raw["id"], status=raw["status"], name=name if isinstance(name, str) else None,
+            metadata={k: v for k, v in metadata.items() if isinstance(v, str)}
+            if isinstance(metadata, Mapping) else {},
+            parent_job_id=parent if isinstance(parent, str) else None,
+            child_job_ids=tuple(str(c) for c in children) if isinstance(children, list) else (),
+            submitted_at=parse_timestamp(raw.get("submitted_at")),
+            started_at=parse_timestamp(raw.get("started_at")),
+            predicted_wait_ms=_number(raw.get("predicted_wait_time_ms")),
+            predicted_execution_ms=_number(raw.get("predicted_execution_duration_ms")),
+            execution_ms=_number(raw.get("execution_duration_ms")),
+            # v0.4 sends {code, message}; v0.3 clients read "error": accept both
+            failure_code=failure.get("code") or failure.get("error"),
+            failure_message=failure.get("message"),
+            results=Results.parse(raw.get("results")), dry_run=raw.get("dry_run") is True)
+
+    @property
+    def token(self) -> str | None:
+        """The client token this client puts in a job's metadata (and name)."""
+        return self.metadata.get("client_token")
+
+
+@dataclass(frozen=True)
+class JobPage:
+    """One page of ``GET /jobs``; ``next`` is the opaque cursor of the following page."""
+
+    jobs: tuple[JobRecord, ...]
+    next: str | None
+
+    @classmethod
+    def parse(cls, raw: Any) -> JobPage:
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("jobs"), list):
+            raise ResponseError(200, f"expected {{'jobs': [...], 'next': ...}}, got {raw!r:.200}")
+        nxt = raw.get("next")
+        return cls(tuple(JobRecord.parse(r) for r in raw["jobs"]),
+                   str(nxt) if nxt not in (None, "") else None)
+
+
+@dataclass(frozen=True)
+class BackendRecord:
+    """One entry of ``GET /backends``."""
+
+    backend: str
+    status: str
+    qubits: int
+    native_gates: tuple[str, ...] | None = None
+    error_mitigations: tuple[str, ...] | None = None
+    degraded: bool = False
+
+    @classmethod
+    def parse(cls, raw: Any) -> BackendRecord:
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("backend"), str) \
+                or not isinstance(raw.get("qubits"), int):
+            raise ResponseError(200, f"expected a backend record with 'backend' and 'qubits', "
+                                f"got {raw!r:.200}")
+        native = raw.get("supported_native_gates")
+        mitigations = raw.get("supported_error_mitigations")
+        return cls(raw["backend"], str(raw.get("status", "")), raw["qubits"],
+                   tuple(native) if isinstance(native, list) else None,
+                   tuple(mitigations) if isinstance(mitigations, list) else None,
+                   raw.get("degraded") is True)
+
+
+def parse_histogram(raw: Any, job_id: str) -> dict[str, float]:
+    """A probability distribution keyed by decimal basis states (``...probabilities.json.v1``)."""
+    if not isinstance(raw, Mapping) or not raw or not all(
+            isinstance(k, str) and k.isdigit() and _number(v) is not None and v >= 0
+            for k, v in raw.items()) or sum(raw.values()) <= 0:
+        raise ResponseError(200, f"malformed probabilities {raw!r:.200}", job_id=job_id)
+    return dict(raw)
