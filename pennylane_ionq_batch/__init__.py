@@ -8,18 +8,17 @@ from .exceptions import (
     CompilationError,
     ConfigurationError,
     CredentialsError,
-    MaybeSentError,
-    ResponseError,
     IonQBatchError,
     JobCanceledError,
     JobError,
     JobFailedError,
     JobTimeoutError,
+    MaybeSentError,
+    ResponseError,
     RetriableAPIError,
     TransportError,
 )
 from .optimize import BatchSPSAOptimizer, LatencyBalanced, StepStats, Tiered
-
 
 __all__ = [
     "IonQBatchDevice", "BatchSPSAOptimizer", "LatencyBalanced", "StepStats", "Tiered",

@@ -8,6 +8,7 @@ import asyncio
 import sys
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from .emulator import EmulatorServer, latency_preset, parse_faults
 from .emulator.models import LATENCY_PRESETS
@@ -46,7 +47,7 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"device: {dev}")
 
     @qml.qnode(dev)
-    def circuit(weights, x):
+    def circuit(weights: Any, x: Any) -> Any:
         qml.AngleEmbedding(x, wires=range(args.wires))
         qml.StronglyEntanglingLayers(weights, wires=range(args.wires))
         return qml.expval(qml.PauliZ(0) @ qml.PauliZ(args.wires - 1))

@@ -128,11 +128,12 @@ def evaluate_together(fn: Callable[..., Any],
         return Evaluations([fn(*a, **kw) for a, kw in points], 0, 0)
     session = Session(len(points))
     with _activated(session):
-        first: list[Any] | None = []
+        recorded: list[Any] = []
+        first: list[Any] | None = recorded
         try:
             for i, (args, kwargs) in enumerate(points):
                 session.point = i
-                first.append(fn(*args, **kwargs))
+                recorded.append(fn(*args, **kwargs))
         except Exception as exc:  # noqa: BLE001 - the cost needs real values: evaluate plainly
             log.info("ionq.batch: the cost failed on placeholder results (%r); evaluating it "
                      "without batching", exc)

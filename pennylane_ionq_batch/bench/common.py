@@ -53,8 +53,8 @@ def emulator(latency: str = "instant", time_scale: float = 1.0) -> Iterator[Remo
                 break
             except OSError:
                 if proc.poll() is not None:
-                    raise RuntimeError("the emulator did not start: "
-                                       + proc.stderr.read().decode()) from None
+                    why = proc.stderr.read().decode() if proc.stderr else ""
+                    raise RuntimeError(f"the emulator did not start: {why}") from None
                 time.sleep(0.05)
         yield RemoteEmulator(url)
     finally:

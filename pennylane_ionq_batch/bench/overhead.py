@@ -8,6 +8,7 @@ serialising, HTTP and parsing. Wall time also includes the emulator's simulation
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import orjson
@@ -116,14 +117,14 @@ def gradient_runs(compare: bool = True) -> list[GradientRun]:
         for name, dev in devices:
             @qml.set_shots(shots=SHOTS)
             @qml.qnode(dev, diff_method="parameter-shift")
-            def circuit(w, x):
+            def circuit(w: Any, x: Any) -> Any:
                 qml.AngleEmbedding(x, wires=range(8))
                 qml.StronglyEntanglingLayers(w, wires=range(8))
                 return qml.expval(qml.sum(*(qml.PauliZ(i) for i in range(8))))
 
             jobs0, requests0 = server.counts()
             with qml.Tracker(dev) as tracker:
-                seconds, _ = timed(lambda c=circuit: qml.grad(
+                seconds, _ = timed(lambda c=circuit: qml.grad(  # type: ignore[misc]
                     lambda w: qml.math.sum(c(w, xs)))(weights))
             jobs, requests = server.counts()
             runs.append(GradientRun(name, int(tracker.totals.get("executions", 0)),

@@ -1,10 +1,13 @@
 """A soak run: many executes against an emulator injecting every kind of fault.
 
-Each execute holds 20 distinct circuits. Faults are drawn per request (and per job for
-failed/canceled ones) at rates summing to 20%. A batch whose job IonQ reports failed or
-canceled is run again, as a user would; everything else must recover by itself. At the end
-every result must equal the fault-free one (``default.qubit``), and the emulator's count of
-jobs created must equal the jobs needed: one per execute, plus one per re-run.
+The emulator follows IonQ's current contract (results as artifacts, listing pages of 25 with
+child jobs, no predicted times), and its listing lags 0.1 s behind job creation, so lost
+answers to ``POST /jobs`` are recovered the hard way. Each execute holds 20 distinct circuits.
+Faults are drawn per request (and per job for failed/canceled ones) at rates summing to 20%.
+A batch whose job IonQ reports failed or canceled is run again, as a user would; everything
+else must recover by itself. At the end every result must equal the fault-free one
+(``default.qubit``), and the emulator's count of jobs created must equal the jobs needed: one
+per execute, plus one per re-run.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pennylane as qml
 
-from ..emulator import EmulatorServer, FaultModel
+from ..emulator import EmulatorServer, FaultModel, LatencyModel
 from ..exceptions import JobCanceledError, JobFailedError
 from .common import KEY, markdown
 
@@ -40,12 +43,13 @@ class SoakResult:
 
 def soak(executes: int = 200, circuits: int = 20, seed: int = 0) -> SoakResult:
     faults = FaultModel(rates=RATES, retry_after=0.01, slow_seconds=0.3)
-    server = EmulatorServer(faults=faults, seed=seed).start_in_thread()
+    server = EmulatorServer(faults=faults, latency=LatencyModel(listing_lag=0.1),
+                            seed=seed).start_in_thread()
     rng = np.random.default_rng(seed)
     try:
         dev = qml.device("ionq.batch", wires=3, api_url=server.url, api_key=KEY, client_options={
             "backoff_base": 0.005, "backoff_cap": 0.05, "poll_min": 0.005, "read_timeout": 0.2,
-            "max_retries": 10})
+            "max_retries": 10, "lookup_delay": 0.3})
         ref = qml.device("default.qubit", wires=3)
         reruns, max_error, start = 0, 0.0, time.perf_counter()
         with qml.Tracker(dev) as tracker:
@@ -74,12 +78,13 @@ def soak(executes: int = 200, circuits: int = 20, seed: int = 0) -> SoakResult:
 
 def report(executes: int = 200) -> str:
     r = soak(executes)
-    rows = [["executes × circuits", f"{r.executes} × {r.circuits // r.executes}"],
-            ["jobs created / needed", f"{r.jobs_created} / {r.jobs_needed}"],
-            ["re-runs after failed or canceled jobs", r.reruns],
-            ["HTTP requests (retries)", f"{r.http_requests} ({r.http_retries})"],
-            ["faults injected", ", ".join(f"{k} {v}" for k, v in sorted(r.faults.items()))],
-            ["largest difference from default.qubit", f"{r.max_error:.1e}"],
-            ["seconds", f"{r.seconds:.1f}"]]
+    rows: list[list[object]] = [
+        ["executes × circuits", f"{r.executes} × {r.circuits // r.executes}"],
+        ["jobs created / needed", f"{r.jobs_created} / {r.jobs_needed}"],
+        ["re-runs after failed or canceled jobs", r.reruns],
+        ["HTTP requests (retries)", f"{r.http_requests} ({r.http_retries})"],
+        ["faults injected", ", ".join(f"{k} {v}" for k, v in sorted(r.faults.items()))],
+        ["largest difference from default.qubit", f"{r.max_error:.1e}"],
+        ["seconds", f"{r.seconds:.1f}"]]
     return (f"Soak: faults at {sum(RATES.values()):.0%} in total across every kind\n\n"
             + markdown(["", "measured"], rows))

@@ -9,7 +9,9 @@ step's 20 circuits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pennylane as qml
@@ -31,8 +33,8 @@ class TrainingRow:
     requests_per_step: float
 
 
-def _loop_cost(circuit: qml.QNode, X: np.ndarray, Y: np.ndarray):
-    def cost(w):
+def _loop_cost(circuit: qml.QNode, X: np.ndarray, Y: np.ndarray) -> Callable[[Any], Any]:
+    def cost(w: Any) -> Any:
         return sum((circuit(w, x) - y) ** 2 for x, y in zip(X, Y, strict=True)) / len(X)
     return cost
 
@@ -57,7 +59,7 @@ def training_rows(steps: int = 3, time_scale: float = 0.1, compare: bool = True
                           requires_grad=True)
             jobs0, requests0 = server.counts()
 
-            def run(w=w, opt=opt, cost=cost):
+            def run(w: Any = w, opt: Any = opt, cost: Callable[[Any], Any] = cost) -> None:
                 for _ in range(steps):
                     w = opt.step(cost, w)
 

@@ -13,6 +13,7 @@ import io
 import json
 import logging
 import netrc
+import os
 import platform
 import random
 import ssl
@@ -57,28 +58,31 @@ class RequestStats:
         self.by_method[method] = self.by_method.get(method, 0) + 1
 
 
-def environment_proxy(url: str) -> tuple[str | None, aiohttp.BasicAuth | None]:
+def environment_proxy(url: str) -> str | None:
     """The proxy the environment gives for ``url`` (``HTTPS_PROXY``, ``NO_PROXY``), with the
-    proxy's credentials from ``~/.netrc`` when its URL carries none.
+    proxy's credentials from ``~/.netrc`` (or ``$NETRC``) when its URL carries none.
 
     Resolved here rather than by aiohttp's ``trust_env``, which would also apply a netrc entry
     as credentials for IonQ itself and then refuse our ``Authorization: apiKey`` header.
     """
     parts = urlsplit(url)
     proxies = urllib.request.getproxies_environment()
-    if not parts.hostname or urllib.request.proxy_bypass_environment(parts.hostname, proxies):
-        return None, None
+    if not parts.hostname or urllib.request.proxy_bypass(parts.hostname):  # NO_PROXY
+        return None
     proxy = proxies.get(parts.scheme)
     if not proxy:
-        return None, None
-    host = urlsplit(proxy).hostname
-    if urlsplit(proxy).username or not host:
-        return proxy, None
+        return None
+    target = urlsplit(proxy)
+    if target.username or not target.hostname:
+        return proxy
     try:
-        entry = netrc.netrc().authenticators(host)
+        entry = netrc.netrc(os.environ.get("NETRC")).authenticators(target.hostname)
     except (OSError, netrc.NetrcParseError):
         entry = None
-    return proxy, aiohttp.BasicAuth(entry[0], entry[2] or "") if entry and entry[0] else None
+    if not entry or not entry[0]:
+        return proxy
+    credentials = f"{quote(entry[0], safe='')}:{quote(entry[2] or '', safe='')}"
+    return target._replace(netloc=f"{credentials}@{target.netloc}").geturl()
 
 
 def _ssl_setting(config: ClientConfig) -> ssl.SSLContext | bool:
@@ -107,9 +111,8 @@ class IonQClient:
         parts = urlsplit(config.api_url)
         self._origin = f"{parts.scheme}://{parts.netloc}"
         self._proxy: str | None = config.proxy
-        self._proxy_auth: aiohttp.BasicAuth | None = None
         if self._proxy is None and config.trust_env and not is_loopback(config.api_url):
-            self._proxy, self._proxy_auth = environment_proxy(config.api_url)
+            self._proxy = environment_proxy(config.api_url)
 
     def __repr__(self) -> str:  # never shows the key
         return f"IonQClient(api_url={self.config.api_url!r})"
@@ -179,7 +182,6 @@ class IonQClient:
                 data = io.BytesIO(body) if body is not None and len(body) > 2**20 else body
                 async with self._get_session().request(
                     method, url, data=data, params=params, headers=headers, proxy=self._proxy,
-                    proxy_auth=self._proxy_auth,
                 ) as resp:
                     if resp.status < 400:
                         return _decode(await resp.read(), resp.status, method, path)

@@ -86,7 +86,8 @@ class JobRecord:
                 or not isinstance(raw.get("status"), str):
             raise ResponseError(200, f"expected a job record with 'id' and 'status', got "
                                 f"{raw!r:.200}", job_id=job_id)
-        failure = raw.get("failure") if isinstance(raw.get("failure"), Mapping) else {}
+        failed = raw.get("failure")
+        failure: Mapping[str, Any] = failed if isinstance(failed, Mapping) else {}
         metadata = raw.get("metadata")
         children = raw.get("child_job_ids") or raw.get("children") or ()  # "children": v0.3
         name = raw.get("name")

@@ -396,9 +396,9 @@ def compile_slots(slots: Sequence[Slot], data: Sequence[Sequence[np.ndarray]], n
             if name in FAST_1Q:
                 u = FAST_1Q[name](*(np.real(x).astype(float) for x in d))
             elif not d and constants is not None:
-                u = constants.get(k)
-                if u is None:
-                    u = constants[k] = slot_matrices(slot, d, n)
+                if k not in constants:
+                    constants[k] = slot_matrices(slot, d, n)
+                u = constants[k]
             else:
                 u = slot_matrices(slot, d, n)
             batch.apply(q, u)
@@ -410,8 +410,9 @@ def compile_slots(slots: Sequence[Slot], data: Sequence[Sequence[np.ndarray]], n
         if name in RECIPES:
             steps = RECIPES[name](*(np.real(x).astype(float) for x in d))
         elif not d:  # a constant gate: one KAK form serves every member
-            steps = constants.get(k) if constants is not None else None
-            if steps is None:
+            if constants is not None and k in constants:
+                steps = constants[k]
+            else:
                 steps = _Batch(1, entangler).kak_steps(slot_matrices(slot, d, 1)[None])
                 if constants is not None:
                     constants[k] = steps

@@ -45,11 +45,13 @@ class RequestLog:
     circuits_created: int = 0
     faults: Counter[str] = field(default_factory=Counter)
     sequence: list[str] = field(default_factory=list)  # "METHOD route" in arrival order
+    times: list[float] = field(default_factory=list)  # time.time() of each, same order
 
     def as_dict(self) -> dict[str, Any]:
         return {"requests": dict(self.requests), "total_requests": sum(self.requests.values()),
                 "jobs_created": self.jobs_created, "circuits_created": self.circuits_created,
-                "faults": dict(self.faults), "sequence": list(self.sequence)}
+                "faults": dict(self.faults), "sequence": list(self.sequence),
+                "times": list(self.times)}
 
     def count(self, method: str, route: str) -> int:
         return self.requests[f"{method} {route}"]
@@ -103,6 +105,7 @@ async def emulate(request: web.Request, handler: Handler) -> web.StreamResponse:
     route = _route_name(request)
     st.log.requests[f"{request.method} {route}"] += 1
     st.log.sequence.append(f"{request.method} {route}")
+    st.log.times.append(time.time())
     if st.latency.per_request:
         await asyncio.sleep(st.latency.per_request * st.latency.time_scale)
     if route.startswith("/_emulator"):

@@ -62,9 +62,8 @@ class EmulatorServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-        if sockets:
-            self.port = sockets[0].getsockname()[1]
+        if self._runner.addresses:  # the port picked when 0 was asked for
+            self.port = self._runner.addresses[0][1]
         return self
 
     async def stop(self) -> None:

@@ -104,7 +104,8 @@ def gate_unitary(gate: Gate) -> tuple[np.ndarray, list[int], list[int]]:
     if name == "gpi2":
         return gpi2(gate["phase"]), targets, controls
     if name == "ms":
-        return ms(*gate["phases"], gate.get("angle", 0.25)), targets, controls
+        phi0, phi1 = gate["phases"]
+        return ms(phi0, phi1, gate.get("angle", 0.25)), targets, controls
     if name == "zz":
         return zz(gate["angle"]), targets, controls
     raise ValueError(f"unknown gate {name!r}")

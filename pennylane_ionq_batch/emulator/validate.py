@@ -184,9 +184,11 @@ def _circuit(obj: Any, default_gateset: str, where: str, max_qubits: int,
 
 JOB_FIELDS = {"type", "backend", "shots", "name", "metadata", "noise", "settings", "input",
               "dry_run", "session_id"}  # CircuitJobCreationPayload: additionalProperties false
-SETTINGS = {"error_mitigation": {"debiasing": bool, "symmetry_verification": bool},
-            "compilation": {"gate_basis": str, "precision": str, "opt": (int, float),
-                            "service_version": str}}
+SETTINGS: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "error_mitigation": {"debiasing": bool, "symmetry_verification": bool},
+    "compilation": {"gate_basis": str, "precision": str, "opt": (int, float),
+                    "service_version": str},
+}
 
 
 def _check_settings(settings: Any) -> dict[str, Any] | None:

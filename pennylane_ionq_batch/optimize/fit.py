@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pennylane as qml
@@ -36,7 +36,7 @@ class FitResult:
 def _rng_state(opt: BatchSPSAOptimizer) -> Any:
     if opt.rng is not None:
         return {"generator": opt.rng.bit_generator.state}
-    name, keys, pos, has_gauss, gauss = np.random.get_state()
+    name, keys, pos, has_gauss, gauss = cast(tuple[Any, ...], np.random.get_state())
     return {"global": [name, keys.tolist(), int(pos), int(has_gauss), float(gauss)]}
 
 
@@ -86,7 +86,7 @@ def run_fit(opt: BatchSPSAOptimizer, cost: Callable[..., Any], params: Any, X: A
         raise ValueError('batch_size="auto" needs the optimizer\'s batch_size_hook')
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-    size = min(n, 10) if batch_size == "auto" else min(n, batch_size)
+    size = min(n, batch_size) if isinstance(batch_size, int) else min(n, 10)
     epoch, start, order, resumed = 0, 0, None, 0
     path = Path(checkpoint) if checkpoint is not None else None
     if path is not None and path.exists():
@@ -107,9 +107,9 @@ def run_fit(opt: BatchSPSAOptimizer, cost: Callable[..., Any], params: Any, X: A
                 start += len(idx)
                 result.batch_sizes.append(len(idx))
                 result.steps += 1
-                if batch_size == "auto" and opt.last_stats is not None:
-                    size = max(1, min(n, int(opt.batch_size_hook.next_batch_size(
-                        opt.last_stats))))  # type: ignore[union-attr]
+                hook = opt.batch_size_hook
+                if batch_size == "auto" and hook is not None and opt.last_stats is not None:
+                    size = max(1, min(n, int(hook.next_batch_size(opt.last_stats))))
                 if callback is not None:
                     callback(opt.k - 1, params, float(qml.math.to_numpy(loss)))
                 if path is not None and result.steps % checkpoint_every == 0:

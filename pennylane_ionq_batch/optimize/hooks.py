@@ -56,6 +56,7 @@ class LatencyBalanced:
         size = max(1, stats.batch_size)
         circuits_per_unit = max(1, stats.circuits // size)
         ceiling = min(self.maximum, MAX_CIRCUITS_PER_JOB // circuits_per_unit)
+        target: float
         if stats.execution_s <= 0:  # nothing measured yet (or free): grow while latency rules
             target = size * 2 if stats.fixed_s > 0 else size
         else:

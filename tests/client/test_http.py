@@ -2,15 +2,40 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import pickle
 import random
+import ssl
+from pathlib import Path
 
 import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
-from pennylane_ionq_batch.client.http import IonQClient, MaybeSentError, RequestStats
+import pennylane_ionq_batch
+from pennylane_ionq_batch.client.http import (
+    IonQClient,
+    RequestStats,
+    _ssl_setting,
+    environment_proxy,
+)
 from pennylane_ionq_batch.config import ClientConfig
-from pennylane_ionq_batch.exceptions import APIError, RetriableAPIError, TransportError
+from pennylane_ionq_batch.emulator import EmulatorServer
+from pennylane_ionq_batch.exceptions import (
+    AmbiguousSubmitError,
+    APIError,
+    ConfigurationError,
+    JobCanceledError,
+    JobError,
+    JobFailedError,
+    JobTimeoutError,
+    MaybeSentError,
+    ResponseError,
+    RetriableAPIError,
+    TransportError,
+)
 
 from ..conftest import API
 from .mock_http import aioresponses
@@ -136,3 +161,92 @@ def test_error_shapes() -> None:
     assert (c.error_type, c.api_message) == ("internal", "oops")
     assert d.api_message == "<html>gateway</html>"
     assert json.dumps(a.status) == "401"
+
+
+class TestNetworks:
+    """Proxies, CA bundles and the User-Agent, as every peer's users expect."""
+
+    def test_user_agent_carries_the_version(self) -> None:
+        async def user_agent() -> str:
+            async with make_client() as client:
+                return client._get_session().headers["User-Agent"]
+
+        assert asyncio.run(user_agent()).startswith(
+            f"pennylane-ionq-batch/{pennylane_ionq_batch.__version__} python/")
+
+    def test_environment_proxy_and_no_proxy(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("HTTPS_PROXY", "http://user:pw@proxy.corp:3128")
+        monkeypatch.setenv("NO_PROXY", "internal.corp")
+        assert environment_proxy(API) == "http://user:pw@proxy.corp:3128"
+        assert environment_proxy("https://internal.corp/v0.4") is None
+        client = IonQClient(ClientConfig(api_url=API, api_key=KEY))
+        assert client._proxy == "http://user:pw@proxy.corp:3128"
+        assert IonQClient(ClientConfig(api_url=API, api_key=KEY, trust_env=False))._proxy is None
+
+    def test_proxy_credentials_from_netrc(self, monkeypatch: pytest.MonkeyPatch,
+                                          tmp_path: Path) -> None:
+        netrc = tmp_path / "netrc"
+        netrc.write_text("machine proxy.corp login alice password s3:cret\n")
+        netrc.chmod(0o600)
+        monkeypatch.setenv("NETRC", str(netrc))
+        monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+        assert environment_proxy(API) == "http://alice:s3%3Acret@proxy.corp:3128"
+
+    def test_loopback_is_never_sent_to_the_environments_proxy(
+            self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("HTTP_PROXY", "http://proxy.corp:3128")
+        client = IonQClient(ClientConfig(api_url="http://127.0.0.1:8765/v0.4", api_key=KEY))
+        assert client._proxy is None
+
+    async def test_requests_go_through_an_explicit_proxy(self) -> None:
+        """A real forwarding proxy on loopback sees every request; the answers come back."""
+        seen: list[str] = []
+
+        async def forward(request: web.Request) -> web.Response:
+            seen.append(f"{request.method} {request.url}")
+            async with aiohttp.ClientSession() as s, s.request(
+                    request.method, str(request.url), headers={
+                        k: v for k, v in request.headers.items() if k.lower() != "host"},
+                    data=await request.read()) as upstream:
+                return web.Response(status=upstream.status, body=await upstream.read(),
+                                    content_type=upstream.content_type)
+
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", forward)
+        async with EmulatorServer() as emulator, TestServer(app) as proxy:
+            cfg = ClientConfig(api_url=emulator.url, api_key=KEY,
+                               proxy=str(proxy.make_url("/")).rstrip("/"))
+            async with IonQClient(cfg) as client:
+                backends = await client.list_backends()
+        assert "simulator" in {b.backend for b in backends}
+        assert seen == [f"GET {emulator.url}/backends"]
+        assert emulator.log.count("GET", "/v0.4/backends") == 1
+
+    def test_ca_bundle_and_verification(self) -> None:
+        certifi = pytest.importorskip("certifi")
+        context = _ssl_setting(ClientConfig(api_key=KEY, ca_bundle=certifi.where()))
+        assert isinstance(context, ssl.SSLContext)
+        assert context.cert_store_stats()["x509_ca"] > 50
+        assert _ssl_setting(ClientConfig(api_key=KEY)) is True
+        assert _ssl_setting(ClientConfig(api_key=KEY, verify_ssl=False)) is False
+
+
+@pytest.mark.parametrize("error", [
+    APIError(404, "gone", error_type="Not Found Error", method="GET", path="/jobs/x",
+             job_id="x", retry_after=1.5),
+    RetriableAPIError(503, "busy", job_id="y"),
+    ResponseError(200, "malformed", job_id="z"),
+    TransportError("refused"),
+    MaybeSentError("no answer"),
+    AmbiguousSubmitError("maybe", job_name="ionq-batch-1"),
+    JobError("bad", job_id="j"),
+    JobFailedError("j", "SimulationError", "boom"),
+    JobCanceledError("canceled", job_id="j"),
+    JobTimeoutError("late", job_ids=["a", "b"]),
+    ConfigurationError("ionq.batch: wrong"),
+])
+def test_every_error_pickles(error: Exception) -> None:
+    """Errors cross process pools and notebook kernels whole."""
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error) and str(copy) == str(error)
+    assert vars(copy) == vars(error)

@@ -17,7 +17,6 @@ from pennylane_ionq_batch.client.records import JobRecord
 from pennylane_ionq_batch.config import ClientConfig, JobOptions
 from pennylane_ionq_batch.exceptions import (
     AmbiguousSubmitError,
-    APIError,
     JobCanceledError,
     JobError,
     JobFailedError,

@@ -7,8 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pennylane_ionq_batch.config import ClientConfig
-
 from pennylane_ionq_batch.client.records import JobRecord
 from pennylane_ionq_batch.client.retry import (
     MAX_RETRY_AFTER,
@@ -17,6 +15,7 @@ from pennylane_ionq_batch.client.retry import (
     parse_retry_after,
     should_retry,
 )
+from pennylane_ionq_batch.config import ClientConfig
 
 
 class TestShouldRetry:
