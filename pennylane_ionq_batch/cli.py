@@ -161,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--time-scale", type=float, default=1.0)
     emu.add_argument("--faults", default="", help="e.g. 429=0.1,500=0.05,drop=0.05,fail=0.02 "
                      "(KIND=RATE@N: at most N times)")
-    emu.add_argument("--contract", default="current", choices=("current", "legacy"),
+    emu.add_argument("--contract", default=None, choices=("current", "legacy"),
                      help="current: IonQ's API document (result descriptors, artifacts); "
                      "legacy: also results.probabilities.url and /aggregated")
     emu.add_argument("--seed", type=int, default=None)

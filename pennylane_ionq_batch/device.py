@@ -155,7 +155,8 @@ class IonQBatchDevice(Device):
         emulator_noise (bool): with ``"emulator:<qpu>"``, sample with the QPU's published noise
             model (the default) or, if False, without noise (shots are still sampled).
         emulator_contract (str): the embedded emulator's API shapes: ``"current"`` (IonQ's
-            document: result descriptors and artifacts) or ``"legacy"`` (also the older
+            document: result descriptors and artifacts; the default, unless
+            ``IONQ_BATCH_EMULATOR_CONTRACT`` says otherwise) or ``"legacy"`` (also the older
             ``results.probabilities.url`` and ``/aggregated`` route).
         client_options (dict): HTTP settings of :class:`~.config.ClientConfig`
             (timeouts, retries, polling bounds, pool size, proxy, CA bundle).
@@ -173,7 +174,7 @@ class IonQBatchDevice(Device):
         job_name: str = "ionq-batch", metadata: Mapping[str, str] | None = None,
         job_fields: Mapping[str, Any] | None = None, seed: int | None = None,
         timeout: float | None = None, client_options: Mapping[str, Any] | None = None,
-        emulator_noise: bool = True, emulator_contract: str = "current",
+        emulator_noise: bool = True, emulator_contract: str | None = None,
         structure_cache_size: int = 256,
         journal: bool | str | os.PathLike[str] | None = None, cancel_on_interrupt: bool = True,
     ) -> None:
@@ -204,10 +205,10 @@ class IonQBatchDevice(Device):
         if emulator_noise not in (True, False):  # 0 and 1 pass: pl-device-test sends ints
             raise ConfigurationError(f"ionq.batch: emulator_noise must be True or False, got "
                                      f"{emulator_noise!r}")
-        if emulator_contract not in ("current", "legacy"):
+        if emulator_contract not in (None, "current", "legacy"):
             raise ConfigurationError('ionq.batch: emulator_contract must be "current" or '
                                      f'"legacy", got {emulator_contract!r}')
-        if (not emulator_noise or emulator_contract != "current") and not emulated:
+        if (not emulator_noise or emulator_contract is not None) and not emulated:
             raise ConfigurationError("ionq.batch: emulator_noise and emulator_contract apply "
                                      'to the emulator only, e.g. backend="emulator:qpu.forte-1"')
         if cancel_on_interrupt not in (True, False):

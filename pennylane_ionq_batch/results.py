@@ -15,6 +15,8 @@ from pennylane.measurements import MeasurementProcess, Shots
 from pennylane.tape import QuantumScript
 from pennylane.wires import Wires
 
+from .exceptions import ResponseError
+
 
 def histogram_to_probs(histogram: Mapping[str, float], n_qubits: int) -> np.ndarray:
     """Dense probabilities in PennyLane order from IonQ's sparse little-endian histogram.
@@ -30,7 +32,7 @@ def histogram_to_probs(histogram: Mapping[str, float], n_qubits: int) -> np.ndar
         np.add.at(probs, index, values)
     total = probs.sum()
     if total <= 0:
-        raise ValueError("IonQ returned an empty probability distribution")
+        raise ResponseError(200, "IonQ returned an empty probability distribution")
     return probs / total
 
 

@@ -48,7 +48,7 @@ def soak(executes: int = 200, circuits: int = 20, seed: int = 0) -> SoakResult:
     rng = np.random.default_rng(seed)
     try:
         dev = qml.device("ionq.batch", wires=3, api_url=server.url, api_key=KEY, client_options={
-            "backoff_base": 0.005, "backoff_cap": 0.05, "poll_min": 0.005, "read_timeout": 0.2,
+            "backoff_base": 0.005, "backoff_cap": 0.05, "poll_min": 0.02, "read_timeout": 0.2,
             "max_retries": 10, "lookup_delay": 0.3})
         ref = qml.device("default.qubit", wires=3)
         reruns, max_error, start = 0, 0.0, time.perf_counter()

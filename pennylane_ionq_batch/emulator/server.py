@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 import urllib.request
 from typing import Any
@@ -19,13 +20,19 @@ from .models import FaultModel, LatencyModel
 from .store import JobStore
 
 DEFAULT_MAX_QUBITS = 26  # 2**26 amplitudes = 1 GiB of complex128: what a laptop can spare
+CONTRACT_VARIABLE = "IONQ_BATCH_EMULATOR_CONTRACT"
+
+
+def default_contract() -> str:
+    """``$IONQ_BATCH_EMULATOR_CONTRACT``, else ``"current"`` (how CI runs every test twice)."""
+    return os.environ.get(CONTRACT_VARIABLE, "current")
 
 
 class EmulatorServer:
     """An IonQ API v0.4 emulator serving on ``host:port`` (port 0 picks a free one).
 
-    ``contract="current"`` (default) follows IonQ's API document; ``"legacy"`` also serves the
-    older result shapes (see :mod:`.app`).
+    ``contract="current"`` follows IonQ's API document; ``"legacy"`` also serves the older
+    result shapes (see :mod:`.app`). By default: :func:`default_contract`.
 
     Attributes:
         url: the API base URL (``http://127.0.0.1:PORT/v0.4``) once started.
@@ -36,11 +43,11 @@ class EmulatorServer:
                  latency: LatencyModel | None = None, faults: FaultModel | None = None,
                  api_key: str | None = None, seed: int | None = None,
                  max_qubits: int = DEFAULT_MAX_QUBITS, store: JobStore | None = None,
-                 qpu_noise: bool = True, contract: str = "current") -> None:
+                 qpu_noise: bool = True, contract: str | None = None) -> None:
         self.host, self.port = host, port
         self.store = store or JobStore(max_qubits=max_qubits, qpu_noise=qpu_noise)
         self.app = create_app(self.store, latency=latency, faults=faults, api_key=api_key,
-                              seed=seed, contract=contract)
+                              seed=seed, contract=contract or default_contract())
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -121,12 +128,13 @@ _embedded: dict[str, EmulatorServer] = {}
 _embedded_lock = threading.Lock()
 
 
-def embedded_emulator(qpu_noise: bool = True, contract: str = "current") -> EmulatorServer:
+def embedded_emulator(qpu_noise: bool = True, contract: str | None = None) -> EmulatorServer:
     """The process-wide emulator behind ``backend="emulator"``, started on first use.
 
     Each combination of ``qpu_noise`` (False: impersonated QPUs sample without noise) and
     ``contract`` gets an emulator of its own.
     """
+    contract = contract or default_contract()
     key = f"{'noisy' if qpu_noise else 'ideal'}-qpus/{contract}"
     with _embedded_lock:
         if key not in _embedded:

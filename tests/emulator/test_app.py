@@ -43,10 +43,10 @@ AGGREGATE = "ionq.result.probabilities-aggregate.json.v1"
 
 
 class TestJobs:
-    async def test_multi_circuit_job_lifecycle_and_results(self, emulator: EmulatorServer) -> None:
+    async def test_multi_circuit_job_lifecycle_and_results(self) -> None:
         """IonQ's document: results as a descriptor read through /artifacts/{opaque id};
         predictions and started_at null; no /aggregated route."""
-        async with client_for(emulator) as c:
+        async with EmulatorServer(contract="current") as emulator, client_for(emulator) as c:
             created = await c.request("POST", "/jobs", body=payload(name="t1"))
             assert created == {"id": created["id"], "status": "submitted", "session_id": None}
             rec = await wait_done(c, created["id"])
