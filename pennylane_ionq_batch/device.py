@@ -18,8 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pennylane as qml
 from pennylane.devices import Device, ExecutionConfig
 from pennylane.devices.modifiers import single_tape_support
+from pennylane.exceptions import DeviceError
+from pennylane.measurements import Shots
 from pennylane.tape import QuantumScript
 from pennylane.transforms.core import CompilePipeline
 from pennylane.wires import Wires
@@ -143,7 +146,10 @@ class IonQBatchDevice(Device):
         metadata (dict[str, str]): metadata attached to every job.
         job_fields (dict): IonQ job fields passed through unchanged: ``settings.compilation``
             (``gate_basis``, ``precision``, ``opt``), ``dry_run``, ``session_id``.
-        seed (int): seed of client-side sampling from exact probabilities.
+        seed (int | str | None): seed of client-side sampling from exact probabilities. The
+            default, ``"global"``, draws it from NumPy's global generator when the device is
+            made, as ``default.qubit`` does (so a script that seeds NumPy gets the same
+            numbers after swapping devices); ``None`` takes fresh entropy.
         timeout (float): seconds one ``execute()`` may wait; its jobs are canceled after.
         structure_cache_size (int): how many compiled circuit structures to keep (LRU).
         journal (bool | str): a file recording jobs in flight, so that running the same batch
@@ -172,7 +178,7 @@ class IonQBatchDevice(Device):
         noise_model: str | None = None, noise_seed: int | None = None,
         error_mitigation: Mapping[str, bool] | None = None, sharpen: bool = False,
         job_name: str = "ionq-batch", metadata: Mapping[str, str] | None = None,
-        job_fields: Mapping[str, Any] | None = None, seed: int | None = None,
+        job_fields: Mapping[str, Any] | None = None, seed: int | str | None = "global",
         timeout: float | None = None, client_options: Mapping[str, Any] | None = None,
         emulator_noise: bool = True, emulator_contract: str | None = None,
         structure_cache_size: int = 256,
@@ -185,10 +191,12 @@ class IonQBatchDevice(Device):
                                   error_mitigation=error_mitigation, sharpen=sharpen,
                                   job_name=job_name, metadata=metadata or {},
                                   job_fields=job_fields or {})
+        if seed == "global":
+            seed = int(np.random.randint(0, high=10_000_000))  # as default.qubit draws it
         if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)
                                  or seed < 0):
-            raise ConfigurationError(f"ionq.batch: seed must be a non-negative int, got "
-                                     f"{seed!r}")
+            raise ConfigurationError(f"ionq.batch: seed must be a non-negative int, "
+                                     f'"global" or None, got {seed!r}')
         if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
             raise ConfigurationError(f"ionq.batch: timeout must be positive seconds, got "
                                      f"{timeout!r}")
@@ -308,6 +316,8 @@ class IonQBatchDevice(Device):
 
     def preprocess_transforms(self, execution_config: ExecutionConfig | None = None
                               ) -> CompilePipeline:
+        if qml.capture.enabled():  # the jaxpr becomes a tape in eval_jaxpr, preprocessed there
+            return CompilePipeline()
         spec = self.backend  # the catalogue is read here, before any job
         if self.wires is not None and len(self.wires) > self.max_qubits:
             raise ConfigurationError(
@@ -318,6 +328,23 @@ class IonQBatchDevice(Device):
                 f"ionq.batch: {self.options.backend} does not offer debiasing (its catalogue "
                 "entry lists no such error mitigation); remove it from error_mitigation")
         return build_pipeline(self.wires, self.options, max_qubits=self.max_qubits)
+
+    def eval_jaxpr(self, jaxpr: Any, consts: Sequence[Any], *args: Any,
+                   execution_config: ExecutionConfig | None = None,
+                   shots: Any = None) -> list[Any]:
+        """Run a captured program (``qml.capture.enable()``): as a tape, through the same
+        preprocessing and one job, like any other execution."""
+        shots = Shots(shots)
+        if shots.has_partitioned_shots:
+            raise DeviceError(f"{self.name}: shot vectors are not supported with program "
+                              "capture (as on default.qubit)")
+        # plxpr_to_tape pauses capture itself, and its pause() re-enables it on exit (pause is
+        # not reentrant): convert first, then pause for the pipeline.
+        tape = qml.tape.plxpr_to_tape(jaxpr, consts, *args, shots=shots)
+        with qml.capture.pause():
+            tapes, postprocess = self.preprocess_transforms(execution_config)((tape,))
+            (result,) = postprocess(self.execute(tapes, execution_config))
+        return list(result) if len(tape.measurements) > 1 else [result]
 
     # -- execution ---------------------------------------------------------------------------
     def _wire_order(self, tape: QuantumScript) -> Wires:
@@ -337,19 +364,23 @@ class IonQBatchDevice(Device):
                 execution_config: ExecutionConfig | None = None) -> tuple[Any, ...]:
         session = deferral.active()
         if session is not None:  # an optimizer step is gathering circuits into one batch
-            return session.intercept(self, circuits, self._execute, self._placeholders)
-        return self._execute(circuits)
+            return session.intercept(self, circuits)
+        return self.execute_now(circuits)
 
-    def _placeholders(self, circuits: Sequence[QuantumScript]) -> tuple[Any, ...]:
-        """Results of uniform probabilities, shaped like real ones, for a recording pass."""
+    def placeholder_results(self, circuits: Sequence[QuantumScript]) -> tuple[Any, ...]:
+        """Results shaped like real ones, for an optimizer's recording pass (see
+        :mod:`~pennylane_ionq_batch.deferral`): from probabilities that are all different and
+        non-zero, so expectation values are never exactly 0 and a cost's branches on them
+        usually go the way they will with real results."""
         out, rng = [], np.random.default_rng(0)  # not the device's: keep its draws unchanged
         for tape in circuits:
             wires = self._wire_order(tape)
-            probs = np.full(2 ** len(wires), 1.0 / 2 ** len(wires))
-            out.append(tape_results(tape, probs, wires, rng, exact=True))
+            weights = 1.0 + np.mod(np.arange(1, 2 ** len(wires) + 1) * 0.6180339887, 1.0)
+            out.append(tape_results(tape, weights / weights.sum(), wires, rng, exact=True))
         return tuple(out)
 
-    def _execute(self, circuits: Sequence[QuantumScript]) -> tuple[Any, ...]:
+    def execute_now(self, circuits: Sequence[QuantumScript]) -> tuple[Any, ...]:
+        """Execute for real, even inside an optimizer's recorded step."""
         wire_orders = [self._wire_order(t) for t in circuits]
         serialized, cache = self._serialize(circuits, wire_orders)
         plan = plan_batch(serialized, [t.shots.total_shots for t in circuits], self.options)

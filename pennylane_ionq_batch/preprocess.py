@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pennylane as qml
 from pennylane.devices.preprocess import decompose, validate_device_wires
 from pennylane.exceptions import DeviceError
@@ -79,12 +80,76 @@ def drop_snapshots(tape: QuantumScript) -> tuple[list[QuantumScript], Any]:
 
 
 @transform
+def check_spare_wires(tape: QuantumScript, wires: Any) -> tuple[list[QuantumScript], Any]:
+    """After deferring mid-circuit measurements: every wire they added must exist."""
+    extra = [w for w in tape.wires if wires is not None and w not in wires]
+    if extra:
+        raise DeviceError(
+            f"{NAME}: deferring this circuit's mid-circuit measurements needs {len(extra)} "
+            f"more wire(s) than the device's {len(wires)}, all of which the circuit uses; "
+            f"create the device with wires={len(wires) + len(extra)} (or wires=None)")
+    return [tape], _null
+
+
+def _shared_basis(obs: qml.operation.Operator) -> tuple[list[Any], np.ndarray] | None:
+    """Rotations that make every term of ``obs`` diagonal, and its eigenvalues over
+    ``obs.wires`` afterwards: per-wire rotations when its Pauli terms commute qubit-wise, else
+    (on at most two wires) the basis of the whole observable. None when neither applies."""
+    terms = obs.pauli_rep
+    words = [w.operation(wire_order=obs.wires) for w in terms] if terms is not None else []
+    if words and qml.pauli.are_pauli_words_qwc(words):
+        rotations, diagonal = qml.pauli.diagonalize_qwc_pauli_words(words)
+        rotated = qml.dot(list(terms.values()), diagonal)
+        return rotations, np.real(rotated.sparse_matrix(wire_order=obs.wires).diagonal())
+    if len(obs.wires) <= 2 and obs.has_matrix:
+        values, vectors = np.linalg.eigh(qml.matrix(obs, wire_order=obs.wires))
+        return [qml.QubitUnitary(vectors.conj().T, wires=obs.wires)], values
+    return None
+
+
+@transform
+def measure_sums_in_shared_basis(tape: QuantumScript) -> tuple[list[QuantumScript], Any]:
+    """``qml.var`` of a sum, measured in one basis that makes all its terms diagonal.
+
+    PennyLane can only split a sum into terms, and a variance is not a sum of variances.
+    """
+    extra_ops: list[Any] = []
+    measurements: list[MeasurementProcess] = []
+    for mp in tape.measurements:
+        obs = mp.obs
+        if not isinstance(mp, VarianceMP) or not isinstance(obs, qml.ops.Sum) or \
+                len(obs.operands) < 2 or _is_diagonal(obs):
+            measurements.append(mp)
+            continue
+        basis = _shared_basis(obs)
+        if basis is None:
+            raise DeviceError(
+                f"{NAME}: qml.var({obs}) needs a basis in which all its terms are diagonal; "
+                "its terms do not commute qubit-wise and it acts on more than two wires. "
+                "Measure qml.var(qml.Hermitian(qml.matrix(H), wires)) or its terms' "
+                "expectations instead")
+        others = set().union(*(m.wires for m in tape.measurements if m is not mp))
+        if others & set(obs.wires):
+            raise DeviceError(
+                f"{NAME}: qml.var({obs}) is measured in its own basis, which other "
+                "measurements of this circuit on the same wires cannot share; return it from "
+                "a QNode of its own")
+        extra_ops.extend(basis[0])
+        measurements.append(VarianceMP(eigvals=basis[1], wires=obs.wires))
+    if measurements == list(tape.measurements):
+        return [tape], _null
+    return [tape.copy(operations=tape.operations + extra_ops, measurements=measurements)], _null
+
+
+@transform
 def diagonalize_remaining(tape: QuantumScript) -> tuple[list[QuantumScript], Any]:
     """Rotate any observable left non-diagonal (Hermitian, Projector, ...) into the Z basis.
 
     ``diagonalize_measurements`` handles Pauli observables only. Here every other observable is
-    replaced by its eigenvalues after appending its diagonalizing gates, which is exact as long
-    as observables on shared wires were split into separate tapes before.
+    replaced by its eigenvalues, after appending its diagonalizing gates unless its matrix is
+    already diagonal (a "global cost" |0…0⟩⟨0…0| needs no gate at all, where PennyLane would
+    append a permutation of all 2ⁿ states). Exact as long as observables on shared wires were
+    split into separate tapes before.
     """
     extra_ops: list[qml.operation.Operator] = []
     measurements: list[MeasurementProcess] = []
@@ -101,12 +166,28 @@ def diagonalize_remaining(tape: QuantumScript) -> tuple[list[QuantumScript], Any
             raise DeviceError(f"{NAME}: observables on shared wires {obs.wires.tolist()} "
                               "cannot be measured together; measure them in separate QNodes")
         seen_wires |= set(obs.wires)
+        diagonal = _diagonal_of(obs)
+        if diagonal is not None:
+            measurements.append(type(mp)(eigvals=diagonal, wires=obs.wires))
+            continue
         extra_ops.extend(obs.diagonalizing_gates())
         measurements.append(type(mp)(eigvals=qml.math.real(obs.eigvals()), wires=obs.wires))
-    if not extra_ops:
+    if measurements == list(tape.measurements):
         return [tape], _null
     new = tape.copy(operations=tape.operations + extra_ops, measurements=measurements)
     return [new], _null
+
+
+def _diagonal_of(obs: qml.operation.Operator) -> np.ndarray | None:
+    """The diagonal of ``obs`` over its wires when its matrix is diagonal, else None."""
+    if not obs.has_matrix or len(obs.wires) > 16:
+        return None
+    matrix = qml.math.toarray(qml.matrix(obs, wire_order=obs.wires))
+    diagonal = np.diagonal(matrix)
+    if np.count_nonzero(matrix) != np.count_nonzero(diagonal) or \
+            not np.allclose(diagonal.imag, 0, atol=1e-12):
+        return None
+    return np.real(diagonal)
 
 
 def _is_diagonal(obs: qml.operation.Operator) -> bool:
@@ -154,7 +235,9 @@ def build_pipeline(wires: Any, options: JobOptions, *, max_qubits: int) -> Compi
     program.add_transform(validate_device_wires, wires=wires, name=NAME)
     program.add_transform(validate_job_settings, options=options, max_qubits=max_qubits)
     program.add_transform(qml.defer_measurements, allow_postselect=False)
+    program.add_transform(check_spare_wires, wires=wires)
     program.add_transform(validate_measurements)
+    program.add_transform(measure_sums_in_shared_basis)
     program.add_transform(split_non_commuting)
     program.add_transform(diagonalize_measurements)
     program.add_transform(diagonalize_remaining)

@@ -7,19 +7,23 @@ call is a job. Here every evaluation a step needs goes through
 them as one ``execute()`` — one job — whatever the shape of the cost.
 
 With the defaults (``resamplings=1``, no ``seed``/``rng``) the perturbations come from NumPy's
-global generator in the same order as upstream, so the trajectory is the same.
+global generator in the same order as upstream, so the trajectory is the same, also for a cost
+that draws from NumPy's generator itself (the record pass is invisible to it: see
+:mod:`~pennylane_ionq_batch.deferral` and docs/training.md).
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import autoray
 import numpy as np
 import pennylane as qml
 
-from ..deferral import Evaluations, evaluate_together
+from ..deferral import Evaluations, Memory, evaluate_together
 from .fit import FitResult, run_fit
 from .hooks import BatchSizeHook, StepStats
 
@@ -35,10 +39,13 @@ def _trainable(arg: Any) -> bool:
 
 
 def _like(values: np.ndarray, arg: Any) -> Any:
-    """A NumPy array as the same kind of tensor (and dtype) as ``arg``."""
-    if isinstance(arg, np.ndarray) or qml.math.get_interface(arg) in ("numpy", "autograd"):
+    """A NumPy array as the same kind of tensor (and dtype) as ``arg`` (torch, JAX, ...);
+    NumPy and autograd arrays take it as it is."""
+    backend = autoray.infer_backend(arg)
+    if backend in ("numpy", "autograd", "builtins"):
         return values
-    return qml.math.cast_like(qml.math.convert_like(values, arg), arg)
+    return autoray.astype(autoray.do("asarray", values, like=backend),
+                          autoray.get_dtype_name(arg))
 
 
 class BatchSPSAOptimizer:
@@ -87,6 +94,8 @@ class BatchSPSAOptimizer:
         self.losses: list[float] = []
         self.last_stats: StepStats | None = None
         self.fallbacks = 0  # evaluations that could not be answered from the step's batch
+        self._memory: Memory = {}  # each call's last real results: the next step's placeholders
+        self._warned = False
         self._hook_sets = "resamplings"  # fit(batch_size="auto") points it at the mini-batch
 
     # -- the upstream interface -----------------------------------------------------------------
@@ -142,7 +151,8 @@ class BatchSPSAOptimizer:
         new_args = self.apply_grad(grad, args)
         if with_cost:
             self.losses.append(float(qml.math.to_numpy(cost)))
-        stats = self.last_stats = _step_stats(self.k, self.resamplings, evaluations, self.losses)
+        stats = self.last_stats = _step_stats(self.k, self.resamplings, evaluations,
+                                              self.losses)
         self.k += 1
         if self.batch_size_hook is not None and self._hook_sets == "resamplings":
             self.resamplings = max(1, int(self.batch_size_hook.next_batch_size(stats)))
@@ -165,9 +175,17 @@ class BatchSPSAOptimizer:
             points += [(plus, kwargs), (minus, kwargs)]
         if with_cost:
             points.append((list(args), kwargs))
-        evaluations = evaluate_together(objective_fn, points)
+        evaluations = evaluate_together(objective_fn, points, self._memory)
         values = evaluations.values
         self.fallbacks += evaluations.fallbacks
+        if evaluations.why is not None and not self._warned:
+            self._warned = True
+            warnings.warn(
+                f"BatchSPSAOptimizer: {evaluations.why}, so this step (and any like it) sent "
+                "more than one job. Its results are right; to keep one job per step, make the "
+                "circuits the cost sends independent of the values it computes (see "
+                "docs/training.md). This warning is shown once per optimizer.",
+                UserWarning, stacklevel=4)
         if np.size(qml.math.to_numpy(values[0])) > 1:
             raise ValueError("The objective function must be a scalar function for the "
                              "gradient to be computed.")
@@ -186,9 +204,8 @@ class BatchSPSAOptimizer:
 
 def _step_stats(step: int, batch_size: int, evaluations: Evaluations,
                 losses: Sequence[float]) -> StepStats:
-    runs = [d.last_execution for d in evaluations.devices if d.last_execution is not None]
-    return StepStats(
-        step=step, batch_size=batch_size, circuits=sum(r.circuits for r in runs),
-        jobs=sum(r.jobs for r in runs), queue_s=max((r.queue_s for r in runs), default=0.0),
-        execution_s=max((r.execution_s for r in runs), default=0.0),
-        round_trip_s=max((r.round_trip_s for r in runs), default=0.0), losses=tuple(losses))
+    """What the whole step cost, over every device execution (fallbacks included)."""
+    cost = evaluations.cost
+    return StepStats(step=step, batch_size=batch_size, circuits=cost.circuits, jobs=cost.jobs,
+                     queue_s=cost.queue_s, execution_s=cost.execution_s,
+                     round_trip_s=cost.round_trip_s, losses=tuple(losses))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pennylane as qml
 import pytest
@@ -89,11 +91,19 @@ class TestOneJobPerStep:
         opt = BatchSPSAOptimizer(maxiter=5, seed=2)
         ref = BatchSPSAOptimizer(maxiter=5, seed=2)
         w = pnp.array([0.1, 0.2], requires_grad=True)
-        got, c = opt.step_and_cost(make(qnode_on(ionq(threaded_emulator))), w)
+        cost = make(qnode_on(ionq(threaded_emulator)))
+        with pytest.warns(UserWarning, match="sent circuits other than those recorded.*"
+                          "shown once per optimizer"):
+            got, c = opt.step_and_cost(cost, w)
         expected, c_ref = ref.step_and_cost(make(qnode_on(qml.device("default.qubit",
                                                                       wires=2))), w)
         assert np.allclose(got, expected, atol=1e-10) and c == pytest.approx(c_ref, abs=1e-10)
         assert opt.fallbacks > 0  # counted, not hidden
+        jobs = opt.last_stats.jobs
+        assert jobs > 1  # the step's statistics count the fallbacks' jobs too
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # once per optimizer
+            opt.step_and_cost(cost, got)
 
 
 class TestUpstreamCompatibility:
