@@ -7,6 +7,7 @@ from .exceptions import (
     APIError,
     CompilationError,
     ConfigurationError,
+    CostLimitError,
     CredentialsError,
     IonQBatchError,
     JobCanceledError,
@@ -22,7 +23,7 @@ from .optimize import BatchSPSAOptimizer, LatencyBalanced, StepStats, Tiered
 
 __all__ = [
     "IonQBatchDevice", "BatchSPSAOptimizer", "LatencyBalanced", "StepStats", "Tiered",
-    "IonQBatchError", "ConfigurationError", "CredentialsError",
+    "IonQBatchError", "ConfigurationError", "CredentialsError", "CostLimitError",
     "CompilationError", "APIError", "RetriableAPIError", "ResponseError", "TransportError",
     "MaybeSentError",
     "AmbiguousSubmitError", "JobError", "JobFailedError", "JobCanceledError", "JobTimeoutError",

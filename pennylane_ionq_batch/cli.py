@@ -130,6 +130,60 @@ def _bench_soak(args: argparse.Namespace) -> int:
     return 0
 
 
+def _jobs(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .browser import Browser
+    from .client import IonQClient, Journal
+    from .client.journal import default_path
+    from .config import ClientConfig, resolve_api_key, resolve_api_url
+    from .exceptions import IonQBatchError
+
+    try:
+        config = ClientConfig(api_url=resolve_api_url(args.api_url),
+                              api_key=resolve_api_key(args.api_key))
+    except IonQBatchError as exc:
+        print(f"ionq-batch jobs: {exc}", file=sys.stderr)
+        return 2
+    journal_path = Path(args.journal) if args.journal else default_path()
+    journal = Journal(journal_path) if journal_path.exists() else None
+    with Browser(IonQClient(config), journal) as browser:
+        return _browse(browser, args)
+
+
+def _browse(browser: Any, args: argparse.Namespace) -> int:
+    from .browser import table
+    from .exceptions import IonQBatchError
+
+    try:
+        if args.action == "list":
+            rows = [[j.id, j.status, j.backend, j.circuits, j.shots or "-", j.submitted_at,
+                     j.journal or "-"] for j in browser.jobs(args.limit, args.backend)]
+            print(table(rows, ["id", "status", "backend", "circuits", "shots", "submitted",
+                               "journal"]))
+        elif args.action == "show":
+            info = browser.show(args.job_id)
+            print(table([[k, v] for k, v in info.items()], ["field", "value"]))
+        elif args.action == "results":
+            results = browser.results(args.job_id, sharpen=args.sharpen)
+            for i, probs in enumerate(results):
+                states = ", ".join(f"{k}: {v:.4g}" for k, v in sorted(
+                    probs.items(), key=lambda kv: -kv[1])[:8])
+                print(f"circuit {i}: {states}{' …' if len(probs) > 8 else ''}")
+        elif args.action == "cost":
+            cost = browser.cost(args.job_id)
+            billed = f"{cost.billed:.2f} {cost.unit}" if cost.billed is not None else "not yet"
+            print(f"estimated {cost.estimated:.2f} {cost.unit}; billed {billed}"
+                  f"{' (dry run)' if cost.dry_run else ''}")
+        else:
+            browser.cancel(args.job_id)
+            print(f"canceled {args.job_id}")
+    except IonQBatchError as exc:
+        print(f"ionq-batch jobs: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ionq-batch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -169,6 +223,25 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--ideal-qpus", action="store_true",
                      help="impersonated QPUs sample shots without their noise model")
     emu.set_defaults(func=_emulator)
+
+    jobs = sub.add_parser("jobs", help="your IonQ jobs: list, show, results, cost, cancel")
+    jobs.add_argument("--api-url", default=None, help="else IONQ_API_URL, else IonQ's cloud")
+    jobs.add_argument("--api-key", default=None, help="else IONQ_API_KEY")
+    jobs.add_argument("--journal", default=None, help="a job journal to read too (default: "
+                      "the one QPU runs keep, if it exists)")
+    actions = jobs.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="the newest jobs")
+    listing.add_argument("--limit", type=int, default=20)
+    listing.add_argument("--backend", default=None)
+    for action, text in (("show", "a job's status, timings and cost"),
+                         ("results", "a finished job's probabilities, per circuit"),
+                         ("cost", "a job's estimated and billed cost"),
+                         ("cancel", "cancel a job")):
+        one = actions.add_parser(action, help=text)
+        one.add_argument("job_id")
+        if action == "results":
+            one.add_argument("--sharpen", action="store_true")
+    jobs.set_defaults(func=_jobs)
 
     bench = sub.add_parser("bench", help="print benchmark figures").add_subparsers(
         dest="benchmark", required=True)

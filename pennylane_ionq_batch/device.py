@@ -13,7 +13,8 @@ import threading
 import warnings
 import weakref
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,7 @@ from . import deferral
 from .backends import NOISE_MODELS, BackendSpec, entangler_for, lookup_backend, spec_from_catalog
 from .client import IonQClient, JobOutcome, Journal, Plan, RunPolicy, plan_batch, run_jobs
 from .client.journal import default_path
+from .client.records import SessionRecord
 from .compile import StructureCache, serialize_circuit
 from .compile.template import CacheStats
 from .config import (
@@ -40,9 +42,10 @@ from .config import (
     resolve_api_key,
     resolve_api_url,
 )
-from .exceptions import APIError, ConfigurationError, TransportError
+from .exceptions import APIError, ConfigurationError, CostLimitError, TransportError
 from .payload import SerializedCircuit
 from .preprocess import build_pipeline
+from .pricing import Estimate, Rates, estimate
 from .results import histogram_to_probs, tape_results
 from .runtime import BackgroundLoop, background_loop
 
@@ -74,6 +77,8 @@ class ExecutionStats:
     execution_s: float
     round_trip_s: float
     debiased_jobs: int = 0
+    estimated_cost: float = 0.0
+    billed_cost: float = 0.0
 
 
 def _open_journal(journal: Any, is_qpu: bool) -> Journal | None:
@@ -146,6 +151,10 @@ class IonQBatchDevice(Device):
         metadata (dict[str, str]): metadata attached to every job.
         job_fields (dict): IonQ job fields passed through unchanged: ``settings.compilation``
             (``gate_basis``, ``precision``, ``opt``), ``dry_run``, ``session_id``.
+        max_cost (float): refuse, before any job is created, an ``execute()`` whose estimate
+            exceeds this (in the unit of the backend's rate card, e.g. usd). QPUs only.
+        budget (float): refuse, before any job is created, an ``execute()`` whose estimate
+            exceeds what is left of this over the device's life. QPUs only.
         seed (int | str | None): seed of client-side sampling from exact probabilities. The
             default, ``"global"``, draws it from NumPy's global generator when the device is
             made, as ``default.qubit`` does (so a script that seeds NumPy gets the same
@@ -178,7 +187,8 @@ class IonQBatchDevice(Device):
         noise_model: str | None = None, noise_seed: int | None = None,
         error_mitigation: Mapping[str, bool] | None = None, sharpen: bool = False,
         job_name: str = "ionq-batch", metadata: Mapping[str, str] | None = None,
-        job_fields: Mapping[str, Any] | None = None, seed: int | str | None = "global",
+        job_fields: Mapping[str, Any] | None = None, max_cost: float | None = None,
+        budget: float | None = None, seed: int | str | None = "global",
         timeout: float | None = None, client_options: Mapping[str, Any] | None = None,
         emulator_noise: bool = True, emulator_contract: str | None = None,
         structure_cache_size: int = 256,
@@ -219,6 +229,11 @@ class IonQBatchDevice(Device):
         if (not emulator_noise or emulator_contract is not None) and not emulated:
             raise ConfigurationError("ionq.batch: emulator_noise and emulator_contract apply "
                                      'to the emulator only, e.g. backend="emulator:qpu.forte-1"')
+        for name, limit in (("max_cost", max_cost), ("budget", budget)):
+            if limit is not None and (not isinstance(limit, (int, float))
+                                      or isinstance(limit, bool) or not limit >= 0):
+                raise ConfigurationError(f"ionq.batch: {name} must be a non-negative amount, "
+                                         f"got {limit!r}")
         if cancel_on_interrupt not in (True, False):
             raise ConfigurationError("ionq.batch: cancel_on_interrupt must be True or False, "
                                      f"got {cancel_on_interrupt!r}")
@@ -237,7 +252,12 @@ class IonQBatchDevice(Device):
                                                    and not emulated))
         self._finalizer = weakref.finalize(self, self._resources.close)
         self.policy = RunPolicy(timeout=timeout, cancel_on_interrupt=bool(cancel_on_interrupt),
-                                journal=self._resources.journal)
+                                journal=self._resources.journal,
+                                read_cost=self.options.is_qpu)
+        self.max_cost, self.budget = max_cost, budget
+        self.spent = 0.0  # estimated cost of the jobs this device created
+        self._rates: dict[bool, Rates] = {}  # by debiasing (it may raise the job minimum)
+        self._session: SessionRecord | None = None
         self._rng = np.random.default_rng(seed)
         self._spec: BackendSpec | None = None
         self._spec_lock = threading.Lock()
@@ -301,6 +321,114 @@ class IonQBatchDevice(Device):
                         " (degraded)" if record.degraded else "")
         return spec_from_catalog(name, record.qubits, record.native_gates,
                                  record.error_mitigations)
+
+    # -- what it costs ----------------------------------------------------------------------
+    def _rates_for(self, debiasing: bool) -> Rates:
+        if debiasing not in self._rates:
+            raw = background_loop().run(self._get_client().estimate(
+                self.options.backend, error_mitigation=debiasing))
+            self._rates[debiasing] = Rates.parse(self.options.backend, raw)
+        return self._rates[debiasing]
+
+    def _price(self, plan: Plan) -> Estimate:
+        """The plan's cost, from its exact gate counts and the backend's rate card (read once
+        from ``GET /jobs/estimate``); the simulator is free."""
+        items: list[tuple[SerializedCircuit, int, Rates | None]] = []
+        for job in plan.jobs:
+            rates = self._rates_for(job.debiasing) if self.options.is_qpu else None
+            items += [(c, job.shots or 1, rates) for c in job.circuits]
+        return estimate(items)
+
+    def estimate(self, circuits: Any, *args: Any, **kwargs: Any) -> Estimate:
+        """What executing ``circuits`` would cost, without sending anything.
+
+        ``circuits``: a tape, a sequence of tapes, or a QNode (called with ``*args``,
+        ``**kwargs`` to build its tape).
+        """
+        if isinstance(circuits, qml.QNode):
+            circuits = [qml.workflow.construct_tape(circuits)(*args, **kwargs)]
+        elif isinstance(circuits, QuantumScript):
+            circuits = [circuits]
+        tapes, _ = self.preprocess_transforms()(list(circuits))
+        serialized, _ = self._serialize(tapes, [self._wire_order(t) for t in tapes])
+        return self._price(plan_batch(serialized, [t.shots.total_shots for t in tapes],
+                                      self.options))
+
+    def _check_cost(self, plan: Plan) -> Estimate:
+        cost = self._price(plan)
+        why = None
+        if self.max_cost is not None and cost.total > self.max_cost:
+            why = f"exceeds max_cost={self.max_cost}"
+        elif self.budget is not None and self.spent + cost.total > self.budget:
+            why = (f"exceeds what is left of budget={self.budget} "
+                   f"({self.budget - self.spent:.2f} {cost.unit})")
+        if why is not None:
+            raise CostLimitError(f"ionq.batch: this execute() would cost {cost}, which {why}; "
+                                 "nothing was sent", estimate=cost)
+        return cost
+
+    # -- sessions ------------------------------------------------------------------------------
+    @contextmanager
+    def session(self, max_jobs: int | None = None, max_minutes: int | None = None,
+                max_cost: float | None = None, *, resume: bool = True
+                ) -> Iterator[SessionRecord]:
+        """Run every job inside one IonQ session on this device's QPU (``POST /sessions``):
+        a reserved run, so a training loop's jobs do not queue behind other users' between
+        steps. IonQ enforces the limits (jobs, minutes, cost in the rate card's unit). The
+        session is ended on leaving the block, also on an error or Ctrl-C.
+
+        With a journal, a session a crashed run left open is resumed if IonQ still has it
+        active (``resume=False``: ended, and a new one opened).
+        """
+        if not self.options.is_qpu:
+            raise ConfigurationError(
+                f"ionq.batch: sessions reserve a QPU; {self.options.backend} has none")
+        if self._session is not None:
+            raise ConfigurationError("ionq.batch: this device is already in a session")
+        client, loop, journal = self._get_client(), background_loop(), self._resources.journal
+        record = self._journaled_session(resume)
+        if record is None:
+            settings: dict[str, Any] = {}
+            if max_jobs is not None:
+                settings["job_count_limit"] = max_jobs
+            if max_minutes is not None:
+                settings["duration_limit_min"] = max_minutes
+            if max_cost is not None:
+                settings["cost_limit"] = {"unit": "usd", "value": max_cost}
+            record = loop.run(client.create_session(self.options.backend, settings))
+            if journal is not None:
+                journal.session_opened(record.id, self.options.backend)
+        self._session = record
+        try:
+            yield record
+        finally:
+            self._session = None
+            try:
+                loop.run(client.end_session(record.id))
+            finally:
+                if journal is not None:
+                    journal.session_closed(record.id)
+
+    def _journaled_session(self, resume: bool) -> SessionRecord | None:
+        journal = self._resources.journal
+        found = journal.open_session(self.options.backend) if journal is not None else None
+        if found is None or journal is None:
+            return None
+        client, loop = self._get_client(), background_loop()
+        try:
+            record = loop.run(client.get_session(found))
+        except APIError as exc:
+            if exc.status != 404:
+                raise
+            record = None
+        if record is not None and record.active and resume:
+            log.warning("ionq.batch: resuming IonQ session %s, left open by an earlier run",
+                        found)
+            return record
+        if record is not None and record.active:
+            loop.run(client.end_session(found))
+        journal.session_closed(found)
+        return None
 
     @property
     def max_qubits(self) -> int:
@@ -383,16 +511,21 @@ class IonQBatchDevice(Device):
         """Execute for real, even inside an optimizer's recorded step."""
         wire_orders = [self._wire_order(t) for t in circuits]
         serialized, cache = self._serialize(circuits, wire_orders)
-        plan = plan_batch(serialized, [t.shots.total_shots for t in circuits], self.options)
-        outcome: JobOutcome | None = None
+        plan = plan_batch(serialized, [t.shots.total_shots for t in circuits], self.options,
+                          self._session.id if self._session is not None else None)
+        cost = self._check_cost(plan) if self.options.is_qpu else None
+        outcome = JobOutcome(histograms=[])
         try:
             if plan.jobs:
-                outcome = background_loop().run(run_jobs(self._get_client(), list(plan.jobs),
-                                                         self.policy))
+                background_loop().run(run_jobs(self._get_client(), list(plan.jobs),
+                                               self.policy, outcome))
         finally:
+            if cost is not None:  # what the jobs that were created will be billed
+                self.spent += sum(self._price(Plan((plan.jobs[k],), ())).total
+                                  for k in outcome.created)
             self._count(len(circuits), plan.circuits_sent, cache)
-            self._record(circuits, plan, outcome, cache)
-        histograms = plan.histograms(outcome.histograms if outcome else [])
+            self._record(circuits, plan, outcome, cache, cost)
+        histograms = plan.histograms(outcome.histograms)
         probs: dict[int, np.ndarray] = {}  # duplicates share one histogram: convert it once
         results = []
         for i, tape in enumerate(circuits):
@@ -416,18 +549,19 @@ class IonQBatchDevice(Device):
                                ("structure_cache_misses", cache.misses)):
                 self._metrics[key] += value
 
-    def _record(self, circuits: Sequence[QuantumScript], plan: Plan,
-                outcome: JobOutcome | None, cache: CacheStats) -> None:
-        timings = outcome.timings if outcome else []
-        stats = outcome.stats if outcome else None
+    def _record(self, circuits: Sequence[QuantumScript], plan: Plan, outcome: JobOutcome,
+                cache: CacheStats, cost: Estimate | None) -> None:
+        timings = [outcome.timings[k] for k in outcome.created]
+        stats = outcome.stats
         self.last_execution = ExecutionStats(
             circuits=len(circuits), circuits_sent=plan.circuits_sent,
-            jobs=len(outcome.job_ids) if outcome else 0,
-            http_requests=stats.requests if stats else 0,
+            jobs=len(outcome.job_ids), http_requests=stats.requests,
             queue_s=max((t.queue_s for t in timings), default=0.0),
             execution_s=max((t.execution_s for t in timings), default=0.0),
             round_trip_s=max((t.round_trip_s for t in timings), default=0.0),
-            debiased_jobs=sum(job.debiasing for job in plan.jobs))
+            debiased_jobs=sum(job.debiasing for job in plan.jobs),
+            estimated_cost=cost.total if cost is not None else 0.0,
+            billed_cost=sum(outcome.billed))
         if not self.tracker.active:
             return
         last = self.last_execution
@@ -435,8 +569,9 @@ class IonQBatchDevice(Device):
             batches=1, executions=len(circuits), batch_len=len(circuits),
             circuits_sent=last.circuits_sent, structure_cache_hits=cache.hits,
             structure_cache_misses=cache.misses, jobs=last.jobs,
-            job_ids=list(outcome.job_ids) if outcome else [], debiased_jobs=last.debiased_jobs,
-            http_requests=last.http_requests, http_retries=stats.retries if stats else 0,
+            job_ids=list(outcome.job_ids), debiased_jobs=last.debiased_jobs,
+            http_requests=last.http_requests, http_retries=stats.retries,
+            estimated_cost=last.estimated_cost, cost=last.billed_cost,
             job_queue_seconds=last.queue_s, job_execution_seconds=last.execution_s,
             job_round_trip_seconds=last.round_trip_s)
         for tape in circuits:

@@ -6,6 +6,7 @@
     ├── ConfigurationError (also ValueError)   bad device/client option, caught before any request
     │   └── CredentialsError                   no API key
     ├── CompilationError (also ValueError)     a circuit that cannot be sent to IonQ
+    ├── CostLimitError                         a batch would cost more than max_cost or budget
     ├── APIError                               IonQ answered with an error status
     │   ├── RetriableAPIError                  429 / 5xx that ran out of retries
     │   └── ResponseError                      a success status whose body breaks IonQ's document
@@ -41,6 +42,20 @@ class CredentialsError(ConfigurationError):
 
 class CompilationError(IonQBatchError, ValueError):
     """A circuit contains something that cannot be expressed in IonQ's circuit format."""
+
+
+class CostLimitError(IonQBatchError):
+    """A batch would exceed ``max_cost`` or the remaining ``budget``; nothing was sent.
+
+    ``estimate`` says what it would cost and how that was computed.
+    """
+
+    def __init__(self, message: str, *, estimate: Any) -> None:
+        self.estimate = estimate
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuild, (type(self), (str(self),), {"estimate": self.estimate})
 
 
 class APIError(IonQBatchError):

@@ -8,7 +8,8 @@ from typing import Any, NamedTuple
 
 
 class SerializedCircuit(NamedTuple):
-    """One circuit's JSON object (``{"qubits":..,"circuit":[..]}``), its qubits and gate count.
+    """One circuit's JSON object (``{"qubits":..,"circuit":[..]}``), its qubits, its gate count
+    and how many of its gates act on two or more qubits (what IonQ prices).
 
     Serialised once, so that chunk planning knows exact sizes and job bodies are assembled
     from bytes without encoding circuits twice. (A named tuple: thousands are made per batch.)
@@ -17,11 +18,18 @@ class SerializedCircuit(NamedTuple):
     body: bytes
     qubits: int
     gates: int
+    multi_qubit_gates: int = 0
+
+    @property
+    def single_qubit_gates(self) -> int:
+        return self.gates - self.multi_qubit_gates
 
     @classmethod
     def from_gates(cls, gates: Sequence[dict[str, Any]], qubits: int) -> SerializedCircuit:
         body = json.dumps({"qubits": qubits, "circuit": gates}, separators=(",", ":")).encode()
-        return cls(body=body, qubits=qubits, gates=len(gates))
+        wide = sum(len(g.get("targets", ())) + len(g.get("controls", ())) + ("control" in g)
+                   + ("target" in g) >= 2 for g in gates)
+        return cls(body=body, qubits=qubits, gates=len(gates), multi_qubit_gates=wide)
 
 
 # A circuit whose gates all compiled away is never sent as "circuit": [] (IonQ's document does

@@ -36,7 +36,14 @@ from ..exceptions import (
     RetriableAPIError,
     TransportError,
 )
-from .records import BackendRecord, JobPage, JobRecord, parse_histogram
+from .records import (
+    BackendRecord,
+    JobCost,
+    JobPage,
+    JobRecord,
+    SessionRecord,
+    parse_histogram,
+)
 from .retry import backoff_delay, parse_retry_after, should_retry
 
 log = logging.getLogger("pennylane_ionq_batch.client")
@@ -269,6 +276,35 @@ class IonQClient:
     async def cancel_job(self, job_id: str, stats: RequestStats | None = None) -> None:
         """``PUT /jobs/{id}/status/cancel``."""
         await self._about(job_id, "PUT", f"/jobs/{quote(job_id, safe='')}/status/cancel", stats)
+
+    async def get_cost(self, job_id: str, stats: RequestStats | None = None) -> JobCost:
+        """``GET /jobs/{id}/cost``."""
+        raw = await self._about(job_id, "GET", f"/jobs/{quote(job_id, safe='')}/cost", stats)
+        return JobCost.parse(raw, job_id)
+
+    async def estimate(self, backend: str, *, error_mitigation: bool = False,
+                       qubits: int = 1, shots: int = 1, gates_1q: int = 0,
+                       gates_2q: int = 0) -> Any:
+        """``GET /jobs/estimate`` (its rate card is what :mod:`..pricing` reads)."""
+        return await self.request("GET", "/jobs/estimate", params={
+            "backend": backend, "type": "ionq.circuit.v1", "qubits": str(qubits),
+            "shots": str(shots), "1q_gates": str(gates_1q), "2q_gates": str(gates_2q),
+            "error_mitigation": "true" if error_mitigation else "false"})
+
+    async def create_session(self, backend: str, settings: Mapping[str, Any]) -> SessionRecord:
+        """``POST /sessions`` with ``backend`` and ``settings`` (limits)."""
+        body = orjson.dumps({"backend": backend, "settings": dict(settings)})
+        return SessionRecord.parse(await self.request("POST", "/sessions", body=body))
+
+    async def get_session(self, session_id: str) -> SessionRecord:
+        """``GET /sessions/{id}``."""
+        return SessionRecord.parse(await self.request(
+            "GET", f"/sessions/{quote(session_id, safe='')}"))
+
+    async def end_session(self, session_id: str) -> SessionRecord:
+        """``POST /sessions/{id}/end``."""
+        return SessionRecord.parse(await self.request(
+            "POST", f"/sessions/{quote(session_id, safe='')}/end"))
 
     async def list_backends(self, stats: RequestStats | None = None) -> list[BackendRecord]:
         """``GET /backends``: the catalogue (public; the key is sent but not needed)."""

@@ -57,6 +57,9 @@ class Journal:
                 "CREATE TABLE IF NOT EXISTS jobs (name TEXT PRIMARY KEY, fingerprint TEXT NOT "
                 "NULL, job_id TEXT, state TEXT NOT NULL, updated REAL NOT NULL)")
             self._db.execute("CREATE INDEX IF NOT EXISTS by_fingerprint ON jobs (fingerprint)")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, backend TEXT NOT "
+                "NULL, state TEXT NOT NULL, updated REAL NOT NULL)")
         return self._db
 
     def __repr__(self) -> str:
@@ -91,6 +94,23 @@ class Journal:
         """``delivered`` (results handed over), ``failed``, ``canceled`` or ``absent``."""
         self._write("UPDATE jobs SET state=?, updated=? WHERE name=?",
                     (state, time.time(), name))
+
+    def session_opened(self, session_id: str, backend: str) -> None:
+        """An IonQ session this client opened: a crashed run can resume inside it or end it."""
+        self._write("INSERT OR REPLACE INTO sessions VALUES (?, ?, 'open', ?)",
+                    (session_id, backend, time.time()))
+
+    def session_closed(self, session_id: str) -> None:
+        self._write("UPDATE sessions SET state='ended', updated=? WHERE id=?",
+                    (time.time(), session_id))
+
+    def open_session(self, backend: str) -> str | None:
+        """The newest session on ``backend`` that was opened and not seen to end."""
+        with self._lock:
+            row = self._connect().execute(
+                "SELECT id FROM sessions WHERE backend=? AND state='open' ORDER BY updated DESC "
+                "LIMIT 1", (backend,)).fetchone()
+        return row[0] if row else None
 
     def entries(self) -> list[Entry]:
         with self._lock:

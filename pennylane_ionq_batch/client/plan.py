@@ -44,6 +44,8 @@ class JobRequest:
     fingerprint: str = ""  # a hash of everything that decides the results (not the name)
     debiasing: bool = False
     sharpen: bool = False  # read debiased results with sharpen=true
+    shots: int | None = None
+    circuits: tuple[SerializedCircuit, ...] = ()  # what it prices: gate counts, qubits
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ def new_job_name(prefix: str) -> str:
 
 def build_job(
     options: JobOptions, circuits: Sequence[SerializedCircuit], *, shots: int | None,
+    session_id: str | None = None,
 ) -> JobRequest:
     """Assemble the ``POST /jobs`` body without re-serialising the circuits.
 
@@ -109,6 +112,8 @@ def build_job(
         **{k: v for k, v in options.job_fields.items() if k != "settings"},
         "settings": options.settings(shots),
     }
+    if session_id is not None:
+        head["session_id"] = session_id
     if shots is not None:  # IonQ rejects "shots": null; omit the key instead
         head["shots"] = shots
     if options.noise_model is not None:
@@ -129,12 +134,14 @@ def build_job(
     debiased = head["settings"]["error_mitigation"]["debiasing"]
     return JobRequest(body=body, name=name, n_circuits=len(circuits), multi=multi,
                       backend=options.backend, fingerprint=fingerprint, debiasing=debiased,
-                      sharpen=options.sharpen and debiased)
+                      sharpen=options.sharpen and debiased, shots=shots,
+                      circuits=tuple(circuits))
 
 
 def plan_batch(circuits: Sequence[SerializedCircuit], shots: Sequence[int | None],
-               options: JobOptions) -> Plan:
-    """The jobs that answer ``circuits`` (run with ``shots[i]`` shots each)."""
+               options: JobOptions, session_id: str | None = None) -> Plan:
+    """The jobs that answer ``circuits`` (run with ``shots[i]`` shots each), inside the IonQ
+    session ``session_id`` if given."""
     exact = not options.noisy
     sent: list[SerializedCircuit] = []
     slot_of_sent: list[int] = []  # circuit index of each sent circuit
@@ -162,7 +169,8 @@ def plan_batch(circuits: Sequence[SerializedCircuit], shots: Sequence[int | None
     for group_shots, members in groups.items():
         for chunk in plan_chunks([sent[k] for k in members]):
             picked = [members[j] for j in chunk]
-            jobs.append(build_job(options, [sent[k] for k in picked], shots=group_shots))
+            jobs.append(build_job(options, [sent[k] for k in picked], shots=group_shots,
+                                  session_id=session_id))
             for k in picked:
                 position[k] = offset
                 offset += 1

@@ -66,6 +66,8 @@ class JobRecord:
     id: str
     status: str
     name: str | None = None
+    backend: str = ""
+    shots: int | None = None
     metadata: Mapping[str, str] = field(default_factory=dict)
     parent_job_id: str | None = None
     child_job_ids: tuple[str, ...] = ()
@@ -94,6 +96,8 @@ class JobRecord:
         parent = raw.get("parent_job_id")
         return cls(
             id=raw["id"], status=raw["status"], name=name if isinstance(name, str) else None,
+            backend=str(raw.get("backend") or ""),
+            shots=raw["shots"] if isinstance(raw.get("shots"), int) else None,
             metadata={k: v for k, v in metadata.items() if isinstance(v, str)}
             if isinstance(metadata, Mapping) else {},
             parent_job_id=parent if isinstance(parent, str) else None,
@@ -153,6 +157,44 @@ class BackendRecord:
                    tuple(native) if isinstance(native, list) else None,
                    tuple(mitigations) if isinstance(mitigations, list) else None,
                    raw.get("degraded") is True)
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """``Session``: a reservation of one QPU (``POST /sessions``, ``GET /sessions/{id}``)."""
+
+    id: str
+    backend: str | None
+    status: str  # created, started, ended
+    active: bool
+
+    @classmethod
+    def parse(cls, raw: Any) -> SessionRecord:
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("id"), str):
+            raise ResponseError(200, f"expected a session with an 'id', got {raw!r:.200}")
+        backend = raw.get("backend")
+        return cls(raw["id"], backend if isinstance(backend, str) else None,
+                   str(raw.get("status", "")), raw.get("active") is not False)
+
+
+@dataclass(frozen=True)
+class JobCost:
+    """``GET /jobs/{id}/cost``: the estimate, and the bill once the job has ended."""
+
+    dry_run: bool
+    estimated: float
+    billed: float | None
+    unit: str
+
+    @classmethod
+    def parse(cls, raw: Any, job_id: str) -> JobCost:
+        estimated = raw.get("estimated_cost") if isinstance(raw, Mapping) else None
+        if not isinstance(estimated, Mapping) or _number(estimated.get("value")) is None:
+            raise ResponseError(200, f"expected a job cost, got {raw!r:.200}", job_id=job_id)
+        billed = raw.get("cost")
+        value = _number(billed.get("value")) if isinstance(billed, Mapping) else None
+        return cls(raw.get("dry_run") is True, float(estimated["value"]), value,
+                   str(estimated.get("unit", "usd")))
 
 
 def parse_histogram(raw: Any, job_id: str) -> dict[str, float]:

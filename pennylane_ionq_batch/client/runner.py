@@ -39,6 +39,7 @@ class RunPolicy:
     timeout: float | None = None
     cancel_on_interrupt: bool = True
     journal: Journal | None = None
+    read_cost: bool = False  # GET /jobs/{id}/cost once a job has delivered (QPUs bill)
 
 
 @dataclass
@@ -46,13 +47,15 @@ class JobOutcome:
     """What a finished batch returns: one histogram per circuit, plus what it cost.
 
     ``job_ids`` and ``timings`` follow the order of the jobs given, whatever order they
-    finished in.
+    finished in; ``job_ids`` holds only jobs that were created, ``created`` their positions.
     """
 
     histograms: list[Histogram]
     job_ids: list[str] = field(default_factory=list)
     stats: RequestStats = field(default_factory=RequestStats)
     timings: list[JobTiming] = field(default_factory=list)
+    created: list[int] = field(default_factory=list)
+    billed: list[float] = field(default_factory=list)  # with RunPolicy.read_cost
 
 
 async def _journal(journal: Journal | None, method: str, *args: str) -> None:
@@ -146,19 +149,29 @@ async def run_job(client: IonQClient, job: JobRequest, outcome: JobOutcome, inde
         raise
     await _journal(journal, "finished", job.name, "delivered")
     outcome.timings[index] = job_timing(record, time.monotonic() - start)
+    if policy.read_cost:
+        try:
+            outcome.billed.append((await client.get_cost(job_id, stats)).billed or 0.0)
+        except IonQBatchError as exc:  # the results are in hand: a missing bill is not fatal
+            log.warning("ionq.batch: could not read the cost of job %s: %s", job_id, exc)
     return histograms
 
 
 async def run_jobs(client: IonQClient, jobs: Sequence[JobRequest],
-                   policy: RunPolicy = RunPolicy()) -> JobOutcome:
+                   policy: RunPolicy = RunPolicy(), outcome: JobOutcome | None = None
+                   ) -> JobOutcome:
     """Run jobs concurrently; histograms come back concatenated in job order.
+
+    ``outcome`` (optional) is filled in place, so the caller sees which jobs were created
+    even when the batch fails.
 
     Raises:
         JobTimeoutError: the deadline passed; the jobs were canceled unless the policy keeps
             them.
     """
-    outcome = JobOutcome(histograms=[], job_ids=[""] * len(jobs),
-                         timings=[JobTiming(0.0, 0.0, 0.0)] * len(jobs))
+    outcome = outcome if outcome is not None else JobOutcome(histograms=[])
+    outcome.job_ids[:] = [""] * len(jobs)
+    outcome.timings[:] = [JobTiming(0.0, 0.0, 0.0)] * len(jobs)
     tasks: list[asyncio.Task[list[Histogram]]] = []
     try:
         async with asyncio.timeout(policy.timeout):
@@ -177,6 +190,7 @@ async def run_jobs(client: IonQClient, jobs: Sequence[JobRequest],
                 t.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
+        outcome.created[:] = [k for k, i in enumerate(outcome.job_ids) if i]
         outcome.job_ids[:] = [i for i in outcome.job_ids if i]
     for hists in results:
         outcome.histograms.extend(hists)

@@ -174,10 +174,11 @@ class Template:
         out: list[SerializedCircuit | None] = [None] * n
         for members, rows, compiled in self._groups(data, n):
             fmt, gates, qubits = self._format(compiled.shape), len(compiled.shape), self.qubits
+            entanglers = sum(kind[0] in ("ms", "zz") for kind in compiled.shape)
             values = compiled.values
             numbers = _number_rows(values if rows.size == len(values) else values[rows])
             for i, row in zip(members.tolist(), numbers, strict=True):
-                out[i] = SerializedCircuit(fmt % row, qubits, gates)
+                out[i] = SerializedCircuit(fmt % row, qubits, gates, entanglers)
         return out  # type: ignore[return-value]
 
     def _format(self, shape: list[tuple[Any, ...]]) -> bytes:

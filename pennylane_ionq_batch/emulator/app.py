@@ -26,6 +26,7 @@ import numpy as np
 from aiohttp import web
 
 from ..backends import BACKENDS, NOISE_MODELS
+from .billing import PriceTable, SessionError, Sessions
 from .models import FaultModel, LatencyModel
 from .store import CONTRACTS, JobStore
 from .validate import PayloadError, gate_counts, parse_job
@@ -65,6 +66,8 @@ class EmulatorState:
     api_key: str | None
     rng: np.random.Generator
     contract: str = "current"
+    prices: PriceTable = field(default_factory=PriceTable)
+    sessions: Sessions = field(default_factory=Sessions)
     log: RequestLog = field(default_factory=RequestLog)
     background: set[asyncio.Task[None]] = field(default_factory=set)
     cursors: dict[str, tuple[str, int]] = field(default_factory=dict)  # next → (query, offset)
@@ -151,6 +154,14 @@ async def create_job(request: web.Request) -> web.Response:
                                                                  "source": "body"})
     n1q, n2q = gate_counts(g for c in parsed.circuits for g in c.gates)
     queue_s, exec_s = st.latency.job_seconds(len(parsed.circuits), n1q, n2q)
+    if parsed.session_id is not None:
+        try:
+            st.sessions.admit(parsed.session_id, parsed.backend, st.prices.job(parsed),
+                              time.time())
+        except SessionError as exc:
+            return error(400, "Bad Request", str(exc), validation={"keys": ["session_id"],
+                                                                    "source": "body"})
+        queue_s = 0.0  # a session's jobs do not queue behind other users' jobs
     fail = None
     if st.fault("fail"):
         fail = {"code": "SimulationError", "message": "emulated fault: job failed"}
@@ -212,12 +223,14 @@ async def list_jobs(request: web.Request) -> web.Response:
                          validation={"keys": ["next"], "source": "params"})
         offset = st.cursors[q["next"]][1]
     parent = q.get("parent_job_id")
+    session = request.match_info.get("session_id") or q.get("session_id")
     ids = set(q.getall("ids", []))
     status = q.get("status")
     targets = set(q["target"].split(",")) if "target" in q else None
     visible = now - st.latency.listing_lag * st.latency.time_scale
     jobs = [j for j in reversed(st.store.all()) if j.created <= visible
             and (parent is None or j.parent_id == parent)
+            and (session is None or j.parsed.session_id == session)
             and (not ids or j.id in ids) and (targets is None or j.parsed.backend in targets)
             and (status is None or st.store.status(j, now) == status)]
     page = jobs[offset: offset + limit]
@@ -321,6 +334,104 @@ async def artifact(request: web.Request) -> web.Response:
     return web.json_response(request.app[STATE].store.results_payload(job))
 
 
+async def job_cost(request: web.Request) -> web.Response:
+    """``GET /jobs/{id}/cost``: the emulator's price table applied to the job."""
+    job, err = _job_or_404(request)
+    if err:
+        return err
+    st = request.app[STATE]
+    price = st.prices.job(job.parsed) if job.parent_id is None else 0.0
+    body: dict[str, Any] = {"dry_run": job.parsed.dry_run,
+                            "estimated_cost": {"value": price, "unit": st.prices.unit}}
+    status = st.store.status(job, time.time())
+    if status in ("completed", "failed", "canceled"):
+        billed = price if status == "completed" and not job.parsed.dry_run else 0.0
+        body["cost"] = {"value": billed, "unit": st.prices.unit}
+    return web.json_response(body)
+
+
+async def estimate(request: web.Request) -> web.Response:
+    """``GET /jobs/estimate``: the rate card, and the price of one such circuit job."""
+    st = request.app[STATE]
+    q = request.query
+    try:
+        backend = q["backend"]
+        qubits, shots = int(q.get("qubits", 25)), int(q.get("shots", 1000))
+        n1q, n2q = int(q.get("1q_gates", 0)), int(q.get("2q_gates", 0))
+    except (KeyError, ValueError):
+        return error(400, "Bad Request", "'backend' is required; qubits, shots, 1q_gates and "
+                     "2q_gates are integers", validation={"keys": ["backend"],
+                                                          "source": "params"})
+    if backend not in BACKENDS:
+        return error(400, "Bad Request", f"unknown backend {backend!r}")
+    mitigation = q.get("error_mitigation", "false").lower() == "true"
+    queue_s, exec_s = st.latency.job_seconds(1, n1q, n2q)
+    return web.json_response({
+        "estimate_context": {"backend": backend, "type": q.get("type", "ionq.circuit.v1"),
+                             "qubits": qubits, "shots": shots, "1q_gates": n1q, "2q_gates": n2q,
+                             "error_mitigation": mitigation, "organization": None,
+                             "project": None},
+        "estimated_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+        "estimated_unit": st.prices.unit,
+        "rate_card": st.prices.rate_card(backend, mitigation),
+        "estimated_total_cost": st.prices.circuit(backend, shots, n1q, n2q, mitigation),
+        "estimated_execution_time": round(exec_s * 1000),
+        "current_predicted_queue_time": round(queue_s * 1000)})
+
+
+async def create_session(request: web.Request) -> web.Response:
+    st = request.app[STATE]
+    try:
+        body = await request.json()
+    except ValueError:
+        return error(400, "Bad Request", "request body is not valid JSON")
+    backend = body.get("backend") if isinstance(body, dict) else None
+    settings = body.get("settings") or {} if isinstance(body, dict) else {}
+    allowed = {"job_count_limit", "duration_limit_min", "cost_limit"}
+    if backend not in BACKENDS or not isinstance(settings, dict) or set(settings) - allowed:
+        return error(400, "Bad Request", "body must be {backend, settings?: {job_count_limit, "
+                     "duration_limit_min, cost_limit: {unit, value}}} with a known backend")
+    if not BACKENDS[backend].is_qpu:
+        return error(400, "Bad Request", f"sessions reserve a QPU; {backend} has none")
+    session = st.sessions.create(backend, settings, time.time())
+    return web.json_response(session.record(time.time()), status=201)
+
+
+def _session_or_404(request: web.Request) -> Any:
+    session = request.app[STATE].sessions.get(request.match_info["session_id"])
+    if session is None:
+        return None, error(404, "Not Found Error", "session "
+                           f"{request.match_info['session_id']} not found")
+    return session, None
+
+
+async def get_session(request: web.Request) -> web.Response:
+    session, err = _session_or_404(request)
+    return err or web.json_response(session.record(time.time()))
+
+
+async def end_session(request: web.Request) -> web.Response:
+    session, err = _session_or_404(request)
+    if err:
+        return err
+    request.app[STATE].sessions.end(session, time.time())
+    return web.json_response(session.record(time.time()))
+
+
+async def list_sessions(request: web.Request) -> web.Response:
+    st = request.app[STATE]
+    active = request.query.get("active")
+    sessions = [s for s in st.sessions.all()
+                if active is None or (s.ended is None) == (active.lower() == "true")]
+    return web.json_response({"organization_id": "emulator",
+                              "sessions": [s.record(time.time()) for s in sessions]})
+
+
+async def session_jobs(request: web.Request) -> web.Response:
+    _, err = _session_or_404(request)
+    return err or await list_jobs(request)
+
+
 def _backend_record(name: str, st: EmulatorState) -> dict[str, Any]:
     spec = BACKENDS[name]
     record: dict[str, Any] = {
@@ -364,19 +475,22 @@ async def reset_log(request: web.Request) -> web.Response:
 
 def create_app(store: JobStore, *, latency: LatencyModel | None = None,
                faults: FaultModel | None = None, api_key: str | None = None,
-               seed: int | None = None, contract: str = "current") -> web.Application:
+               seed: int | None = None, contract: str = "current",
+               prices: PriceTable | None = None) -> web.Application:
     """Build the emulator application around a job store (``contract``: see the module)."""
     if contract not in CONTRACTS:
         raise ValueError(f"contract must be one of {CONTRACTS}, got {contract!r}")
     app = web.Application(middlewares=[emulate], client_max_size=MAX_BODY + 1_000_000)
     app[STATE] = EmulatorState(store=store, latency=latency or LatencyModel(),
                                faults=faults or FaultModel(), api_key=api_key,
-                               rng=np.random.default_rng(seed), contract=contract)
+                               rng=np.random.default_rng(seed), contract=contract,
+                               prices=prices or PriceTable())
     r = app.router
     r.add_post(f"{PREFIX}/jobs", create_job)
     r.add_get(f"{PREFIX}/jobs", list_jobs)
     r.add_delete(f"{PREFIX}/jobs", bulk_delete)
     r.add_put(f"{PREFIX}/jobs/status/cancel", bulk_cancel)
+    r.add_get(f"{PREFIX}/jobs/estimate", estimate)  # before /jobs/{job_id}
     r.add_get(f"{PREFIX}/jobs/{{job_id}}", get_job)
     r.add_delete(f"{PREFIX}/jobs/{{job_id}}", delete_job)
     r.add_put(f"{PREFIX}/jobs/{{job_id}}/status/cancel", cancel_job)
@@ -384,6 +498,12 @@ def create_app(store: JobStore, *, latency: LatencyModel | None = None,
     if contract == "legacy":
         r.add_get(f"{PREFIX}/jobs/{{job_id}}/results/probabilities/aggregated", aggregated)
     r.add_get(f"{PREFIX}/jobs/{{job_id}}/artifacts/{{artifact}}", artifact)
+    r.add_get(f"{PREFIX}/jobs/{{job_id}}/cost", job_cost)
+    r.add_post(f"{PREFIX}/sessions", create_session)
+    r.add_get(f"{PREFIX}/sessions", list_sessions)
+    r.add_get(f"{PREFIX}/sessions/{{session_id}}", get_session)
+    r.add_post(f"{PREFIX}/sessions/{{session_id}}/end", end_session)
+    r.add_get(f"{PREFIX}/sessions/{{session_id}}/jobs", session_jobs)
     r.add_get(f"{PREFIX}/backends", backends)
     r.add_get(f"{PREFIX}/backends/{{backend}}", backend)
     r.add_get(f"{PREFIX}/whoami", whoami)

@@ -46,6 +46,10 @@ LATENCY_PRESETS = {
     # timing: 135 µs per single-qubit pulse, 600 µs per MS gate).
     "ionq-cloud": LatencyModel(per_request=0.5, queue_per_job=1.3, per_circuit=0.25,
                                per_1q_gate=135e-6, per_2q_gate=600e-6),
+    # A QPU's queue between jobs: ten minutes here (reported queues last hours to days); jobs
+    # in an active session skip it. Scale it down with time_scale.
+    "ionq-qpu": LatencyModel(per_request=0.5, queue_per_job=600.0, per_circuit=0.25,
+                             per_1q_gate=135e-6, per_2q_gate=600e-6),
 }
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from .app import PREFIX, STATE, RequestLog, create_app
+from .billing import PriceTable
 from .models import FaultModel, LatencyModel
 from .store import JobStore
 
@@ -43,11 +44,13 @@ class EmulatorServer:
                  latency: LatencyModel | None = None, faults: FaultModel | None = None,
                  api_key: str | None = None, seed: int | None = None,
                  max_qubits: int = DEFAULT_MAX_QUBITS, store: JobStore | None = None,
-                 qpu_noise: bool = True, contract: str | None = None) -> None:
+                 qpu_noise: bool = True, contract: str | None = None,
+                 prices: PriceTable | None = None) -> None:
         self.host, self.port = host, port
         self.store = store or JobStore(max_qubits=max_qubits, qpu_noise=qpu_noise)
         self.app = create_app(self.store, latency=latency, faults=faults, api_key=api_key,
-                              seed=seed, contract=contract or default_contract())
+                              seed=seed, contract=contract or default_contract(),
+                              prices=prices)
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

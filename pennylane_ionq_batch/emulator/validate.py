@@ -206,10 +206,10 @@ def _check_settings(settings: Any) -> dict[str, Any] | None:
     return settings
 
 
-def parse_job(payload: Any, sessions: frozenset[str] = frozenset()) -> ParsedJob:
+def parse_job(payload: Any) -> ParsedJob:
     """Validate a ``POST /jobs`` payload; raise PayloadError with IonQ-like messages.
 
-    ``sessions``: the ids a ``session_id`` may name (the emulator has none yet).
+    (Whether its ``session_id`` may take the job is the session store's business.)
     """
     if not isinstance(payload, dict):
         raise PayloadError("request body must be a JSON object")
@@ -283,7 +283,7 @@ def parse_job(payload: Any, sessions: frozenset[str] = frozenset()) -> ParsedJob
     if not isinstance(dry_run, bool):
         raise PayloadError("'dry_run' must be true or false", ["dry_run"])
     session_id = payload.get("session_id")
-    if session_id is not None and session_id not in sessions:
-        raise PayloadError(f"session {session_id!r} not found", ["session_id"])
+    if session_id is not None and not isinstance(session_id, str):
+        raise PayloadError("'session_id' must be a string", ["session_id"])
     return ParsedJob(jtype, backend, shots, name, metadata, noise_model, noise_seed, settings,
                      circuits, dry_run, session_id)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import autoray
@@ -126,17 +127,21 @@ class BatchSPSAOptimizer:
     def fit(self, cost: Callable[..., Any], params: Any, X: Any, Y: Any, *,
             batch_size: int | str = 10, epochs: int = 1,
             checkpoint: str | os.PathLike[str] | None = None, checkpoint_every: int = 1,
-            callback: Callable[[int, Any, float], None] | None = None) -> FitResult:
+            callback: Callable[[int, Any, float], None] | None = None,
+            session: AbstractContextManager[Any] | None = None) -> FitResult:
         """Train ``cost(params, X_batch, Y_batch)`` over mini-batches for ``epochs`` epochs.
 
         Each step is one :meth:`step_and_cost` (one job). ``batch_size="auto"`` lets the
         ``batch_size_hook`` size the mini-batches. With ``checkpoint``, the run is saved every
         ``checkpoint_every`` steps and, if the file exists, resumed from it exactly.
-        ``callback(step, params, loss)`` is called after each step.
+        ``callback(step, params, loss)`` is called after each step. ``session`` (e.g.
+        ``dev.session(max_jobs=200)``) is entered for the whole run: every step's job runs in
+        that IonQ session, which is ended at the end, on an error or on Ctrl-C.
         """
-        return run_fit(self, cost, params, X, Y, batch_size=batch_size, epochs=epochs,
-                       checkpoint=checkpoint, checkpoint_every=checkpoint_every,
-                       callback=callback)
+        with session if session is not None else nullcontext():
+            return run_fit(self, cost, params, X, Y, batch_size=batch_size, epochs=epochs,
+                           checkpoint=checkpoint, checkpoint_every=checkpoint_every,
+                           callback=callback)
 
     # -- internals ------------------------------------------------------------------------------
     def _choice(self, shape: tuple[int, ...]) -> np.ndarray:
