@@ -119,7 +119,8 @@ def _bench_overhead(args: argparse.Namespace) -> int:
 def _bench_train(args: argparse.Namespace) -> int:
     from .bench.training import report
 
-    print(report(args.steps, args.time_scale, compare=not args.no_compare))
+    print(report(args.steps, args.time_scale, compare=not args.no_compare,
+                 latency=args.latency))
     return 0
 
 
@@ -256,6 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
     training = bench.add_parser("train", help="seconds, jobs and requests per SPSA step under "
                                 "IonQ-like latency, against pennylane-ionq and qml.SPSA")
     training.add_argument("--steps", type=int, default=3)
+    training.add_argument("--latency", default="ionq-cloud", choices=["ionq-cloud", "ionq-qpu"],
+                          help="ionq-qpu: an emulated QPU with a ten-minute queue per job "
+                          "(scaled), with and without an IonQ session")
     training.add_argument("--time-scale", type=float, default=0.1)
     training.add_argument("--no-compare", action="store_true",
                           help="skip pennylane-ionq even if it is installed")

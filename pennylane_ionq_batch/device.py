@@ -30,8 +30,7 @@ from pennylane.wires import Wires
 
 from . import deferral
 from .backends import NOISE_MODELS, BackendSpec, entangler_for, lookup_backend, spec_from_catalog
-from .client import IonQClient, JobOutcome, Journal, Plan, RunPolicy, plan_batch, run_jobs
-from .client.journal import default_path
+from .client import IonQClient, JobOutcome, Plan, RunPolicy, plan_batch, run_jobs
 from .client.records import SessionRecord
 from .compile import StructureCache, serialize_circuit
 from .compile.template import CacheStats
@@ -42,12 +41,13 @@ from .config import (
     resolve_api_key,
     resolve_api_url,
 )
-from .exceptions import APIError, ConfigurationError, CostLimitError, TransportError
+from .exceptions import APIError, ConfigurationError, TransportError
 from .payload import SerializedCircuit
 from .preprocess import build_pipeline
-from .pricing import Estimate, Rates, estimate
+from .pricing import Estimate
+from .qpu import Spending, open_session
 from .results import histogram_to_probs, tape_results
-from .runtime import BackgroundLoop, background_loop
+from .runtime import Resources, background_loop, open_journal
 
 log = logging.getLogger("pennylane_ionq_batch")
 # The embedded emulator answers on loopback in microseconds: poll it without politeness.
@@ -79,49 +79,6 @@ class ExecutionStats:
     debiased_jobs: int = 0
     estimated_cost: float = 0.0
     billed_cost: float = 0.0
-
-
-def _open_journal(journal: Any, is_qpu: bool) -> Journal | None:
-    if journal is None:
-        journal = is_qpu
-    if journal is False:
-        return None
-    if journal is True:
-        return Journal(default_path())
-    if isinstance(journal, (str, os.PathLike)):
-        return Journal(journal)
-    raise ConfigurationError(f"ionq.batch: journal must be True, False or a file path, got "
-                             f"{journal!r}")
-
-
-class _Resources:
-    """What a device holds open: its HTTP client (bound to one event loop) and its journal.
-
-    Closed by :meth:`IonQBatchDevice.close`, or when the device is garbage-collected or the
-    interpreter exits, whichever comes first.
-    """
-
-    def __init__(self, journal: Journal | None) -> None:
-        self.client: IonQClient | None = None
-        self.loop: BackgroundLoop | None = None
-        self.abandoned: list[IonQClient] = []  # made before a fork: their sockets are shared
-        self.journal = journal
-
-    def client_for(self, config: ClientConfig) -> IonQClient:
-        loop = background_loop()
-        if self.client is not None and self.loop is not loop:  # forked: a new loop
-            self.abandoned.append(self.client)
-            self.client = None
-        if self.client is None:
-            self.client, self.loop = IonQClient(config), loop
-        return self.client
-
-    def close(self) -> None:
-        client, self.client = self.client, None
-        if client is not None and self.loop is background_loop():
-            self.loop.run_cleanup(client.close())
-        if self.journal is not None:
-            self.journal.close()
 
 
 @single_tape_support
@@ -248,15 +205,13 @@ class IonQBatchDevice(Device):
             options = {**_EMULATOR_CLIENT, **options}
         self.client_config = ClientConfig(api_url=resolve_api_url(api_url),
                                           api_key=resolve_api_key(api_key), **options)
-        self._resources = _Resources(_open_journal(journal, self.options.is_qpu
+        self._resources = Resources(open_journal(journal, self.options.is_qpu
                                                    and not emulated))
         self._finalizer = weakref.finalize(self, self._resources.close)
         self.policy = RunPolicy(timeout=timeout, cancel_on_interrupt=bool(cancel_on_interrupt),
                                 journal=self._resources.journal,
                                 read_cost=self.options.is_qpu)
-        self.max_cost, self.budget = max_cost, budget
-        self.spent = 0.0  # estimated cost of the jobs this device created
-        self._rates: dict[bool, Rates] = {}  # by debiasing (it may raise the job minimum)
+        self._spending = Spending(self.options.backend, self.options.is_qpu, max_cost, budget)
         self._session: SessionRecord | None = None
         self._rng = np.random.default_rng(seed)
         self._spec: BackendSpec | None = None
@@ -322,28 +277,18 @@ class IonQBatchDevice(Device):
         return spec_from_catalog(name, record.qubits, record.native_gates,
                                  record.error_mitigations)
 
-    # -- what it costs ----------------------------------------------------------------------
-    def _rates_for(self, debiasing: bool) -> Rates:
-        if debiasing not in self._rates:
-            raw = background_loop().run(self._get_client().estimate(
-                self.options.backend, error_mitigation=debiasing))
-            self._rates[debiasing] = Rates.parse(self.options.backend, raw)
-        return self._rates[debiasing]
-
-    def _price(self, plan: Plan) -> Estimate:
-        """The plan's cost, from its exact gate counts and the backend's rate card (read once
-        from ``GET /jobs/estimate``); the simulator is free."""
-        items: list[tuple[SerializedCircuit, int, Rates | None]] = []
-        for job in plan.jobs:
-            rates = self._rates_for(job.debiasing) if self.options.is_qpu else None
-            items += [(c, job.shots or 1, rates) for c in job.circuits]
-        return estimate(items)
+    # -- what it costs, sessions ----------------------------------------------------------
+    @property
+    def spent(self) -> float:
+        """What the jobs this device created will be billed (estimated; QPUs only)."""
+        return self._spending.spent
 
     def estimate(self, circuits: Any, *args: Any, **kwargs: Any) -> Estimate:
         """What executing ``circuits`` would cost, without sending anything.
 
         ``circuits``: a tape, a sequence of tapes, or a QNode (called with ``*args``,
-        ``**kwargs`` to build its tape).
+        ``**kwargs`` to build its tape). Priced from the exact native gate counts and the
+        backend's rate card (see :mod:`~pennylane_ionq_batch.pricing`).
         """
         if isinstance(circuits, qml.QNode):
             circuits = [qml.workflow.construct_tape(circuits)(*args, **kwargs)]
@@ -351,31 +296,17 @@ class IonQBatchDevice(Device):
             circuits = [circuits]
         tapes, _ = self.preprocess_transforms()(list(circuits))
         serialized, _ = self._serialize(tapes, [self._wire_order(t) for t in tapes])
-        return self._price(plan_batch(serialized, [t.shots.total_shots for t in tapes],
-                                      self.options))
+        plan = plan_batch(serialized, [t.shots.total_shots for t in tapes], self.options)
+        return self._spending.price(self._get_client(), plan)
 
-    def _check_cost(self, plan: Plan) -> Estimate:
-        cost = self._price(plan)
-        why = None
-        if self.max_cost is not None and cost.total > self.max_cost:
-            why = f"exceeds max_cost={self.max_cost}"
-        elif self.budget is not None and self.spent + cost.total > self.budget:
-            why = (f"exceeds what is left of budget={self.budget} "
-                   f"({self.budget - self.spent:.2f} {cost.unit})")
-        if why is not None:
-            raise CostLimitError(f"ionq.batch: this execute() would cost {cost}, which {why}; "
-                                 "nothing was sent", estimate=cost)
-        return cost
-
-    # -- sessions ------------------------------------------------------------------------------
     @contextmanager
     def session(self, max_jobs: int | None = None, max_minutes: int | None = None,
                 max_cost: float | None = None, *, resume: bool = True
                 ) -> Iterator[SessionRecord]:
         """Run every job inside one IonQ session on this device's QPU (``POST /sessions``):
         a reserved run, so a training loop's jobs do not queue behind other users' between
-        steps. IonQ enforces the limits (jobs, minutes, cost in the rate card's unit). The
-        session is ended on leaving the block, also on an error or Ctrl-C.
+        steps. IonQ enforces the limits (jobs, minutes, cost in usd). The session is ended on
+        leaving the block, also on an error or Ctrl-C.
 
         With a journal, a session a crashed run left open is resumed if IonQ still has it
         active (``resume=False``: ended, and a new one opened).
@@ -385,50 +316,20 @@ class IonQBatchDevice(Device):
                 f"ionq.batch: sessions reserve a QPU; {self.options.backend} has none")
         if self._session is not None:
             raise ConfigurationError("ionq.batch: this device is already in a session")
-        client, loop, journal = self._get_client(), background_loop(), self._resources.journal
-        record = self._journaled_session(resume)
-        if record is None:
-            settings: dict[str, Any] = {}
-            if max_jobs is not None:
-                settings["job_count_limit"] = max_jobs
-            if max_minutes is not None:
-                settings["duration_limit_min"] = max_minutes
-            if max_cost is not None:
-                settings["cost_limit"] = {"unit": "usd", "value": max_cost}
-            record = loop.run(client.create_session(self.options.backend, settings))
-            if journal is not None:
-                journal.session_opened(record.id, self.options.backend)
-        self._session = record
-        try:
-            yield record
-        finally:
-            self._session = None
+        settings: dict[str, Any] = {}
+        if max_jobs is not None:
+            settings["job_count_limit"] = max_jobs
+        if max_minutes is not None:
+            settings["duration_limit_min"] = max_minutes
+        if max_cost is not None:
+            settings["cost_limit"] = {"unit": "usd", "value": max_cost}
+        with open_session(self._get_client(), self._resources.journal, self.options.backend,
+                          settings, resume) as record:
+            self._session = record
             try:
-                loop.run(client.end_session(record.id))
+                yield record
             finally:
-                if journal is not None:
-                    journal.session_closed(record.id)
-
-    def _journaled_session(self, resume: bool) -> SessionRecord | None:
-        journal = self._resources.journal
-        found = journal.open_session(self.options.backend) if journal is not None else None
-        if found is None or journal is None:
-            return None
-        client, loop = self._get_client(), background_loop()
-        try:
-            record = loop.run(client.get_session(found))
-        except APIError as exc:
-            if exc.status != 404:
-                raise
-            record = None
-        if record is not None and record.active and resume:
-            log.warning("ionq.batch: resuming IonQ session %s, left open by an earlier run",
-                        found)
-            return record
-        if record is not None and record.active:
-            loop.run(client.end_session(found))
-        journal.session_closed(found)
-        return None
+                self._session = None
 
     @property
     def max_qubits(self) -> int:
@@ -444,6 +345,8 @@ class IonQBatchDevice(Device):
 
     def preprocess_transforms(self, execution_config: ExecutionConfig | None = None
                               ) -> CompilePipeline:
+        """The checks and rewrites every tape goes through before any job (reads the
+        backend's catalogue entry once)."""
         if qml.capture.enabled():  # the jaxpr becomes a tape in eval_jaxpr, preprocessed there
             return CompilePipeline()
         spec = self.backend  # the catalogue is read here, before any job
@@ -490,6 +393,8 @@ class IonQBatchDevice(Device):
 
     def execute(self, circuits: Sequence[QuantumScript],
                 execution_config: ExecutionConfig | None = None) -> tuple[Any, ...]:
+        """Execute preprocessed tapes as one IonQ job (more only when IonQ's limits or shot
+        counts require it); inside a ``BatchSPSAOptimizer`` step, record them instead."""
         session = deferral.active()
         if session is not None:  # an optimizer step is gathering circuits into one batch
             return session.intercept(self, circuits)
@@ -513,16 +418,15 @@ class IonQBatchDevice(Device):
         serialized, cache = self._serialize(circuits, wire_orders)
         plan = plan_batch(serialized, [t.shots.total_shots for t in circuits], self.options,
                           self._session.id if self._session is not None else None)
-        cost = self._check_cost(plan) if self.options.is_qpu else None
+        client = self._get_client()
+        cost = self._spending.check(client, plan) if self.options.is_qpu else None
         outcome = JobOutcome(histograms=[])
         try:
             if plan.jobs:
-                background_loop().run(run_jobs(self._get_client(), list(plan.jobs),
-                                               self.policy, outcome))
+                background_loop().run(run_jobs(client, list(plan.jobs), self.policy, outcome))
         finally:
             if cost is not None:  # what the jobs that were created will be billed
-                self.spent += sum(self._price(Plan((plan.jobs[k],), ())).total
-                                  for k in outcome.created)
+                self._spending.charge(client, plan, outcome.created)
             self._count(len(circuits), plan.circuits_sent, cache)
             self._record(circuits, plan, outcome, cache, cost)
         histograms = plan.histograms(outcome.histograms)

@@ -16,6 +16,11 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from .client import IonQClient, Journal
+from .client.journal import default_path
+from .config import ClientConfig
+from .exceptions import ConfigurationError
+
 T = TypeVar("T")
 log = logging.getLogger("pennylane_ionq_batch")
 CLEANUP_SECONDS = 15.0
@@ -93,3 +98,45 @@ def _forget_after_fork() -> None:
 
 
 os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+def open_journal(journal: Any, is_qpu: bool) -> Journal | None:
+    if journal is None:
+        journal = is_qpu
+    if journal is False:
+        return None
+    if journal is True:
+        return Journal(default_path())
+    if isinstance(journal, (str, os.PathLike)):
+        return Journal(journal)
+    raise ConfigurationError(f"ionq.batch: journal must be True, False or a file path, got "
+                             f"{journal!r}")
+
+
+class Resources:
+    """What a device holds open: its HTTP client (bound to one event loop: after a fork, a
+    new one) and its journal. Closed by the device's ``close()``, or when the device is
+    garbage-collected or the interpreter exits, whichever comes first.
+    """
+
+    def __init__(self, journal: Journal | None) -> None:
+        self.client: IonQClient | None = None
+        self.loop: BackgroundLoop | None = None
+        self.abandoned: list[IonQClient] = []  # made before a fork: their sockets are shared
+        self.journal = journal
+
+    def client_for(self, config: ClientConfig) -> IonQClient:
+        loop = background_loop()
+        if self.client is not None and self.loop is not loop:  # forked: a new loop
+            self.abandoned.append(self.client)
+            self.client = None
+        if self.client is None:
+            self.client, self.loop = IonQClient(config), loop
+        return self.client
+
+    def close(self) -> None:
+        client, self.client = self.client, None
+        if client is not None and self.loop is background_loop():
+            self.loop.run_cleanup(client.close())
+        if self.journal is not None:
+            self.journal.close()

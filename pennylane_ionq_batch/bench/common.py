@@ -36,14 +36,18 @@ class RemoteEmulator:
 
 
 @contextmanager
-def emulator(latency: str = "instant", time_scale: float = 1.0) -> Iterator[RemoteEmulator]:
+def emulator(latency: str = "instant", time_scale: float = 1.0, ideal_qpus: bool = False
+             ) -> Iterator[RemoteEmulator]:
     """``ionq-batch emulator`` in a subprocess on a free loopback port, stopped afterwards."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen(
         [sys.executable, "-m", "pennylane_ionq_batch.cli", "emulator", "--port", str(port),
-         "--seed", "0", "--latency", latency, "--time-scale", str(time_scale)],
+         "--seed", "0", "--latency", latency, "--time-scale", str(time_scale),
+         # pennylane-ionq 0.45 reads results only from the legacy results.probabilities.url,
+         # which the live service still sends (IonQ's recorded contract): serve both shapes
+         "--contract", "legacy", *(["--ideal-qpus"] if ideal_qpus else [])],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         url = f"http://127.0.0.1:{port}/v0.4"
@@ -64,8 +68,10 @@ def emulator(latency: str = "instant", time_scale: float = 1.0) -> Iterator[Remo
             proc.stderr.close()
 
 
-def pennylane_ionq_device(server: RemoteEmulator, wires: int, **kwargs: Any) -> Any | None:
-    """pennylane-ionq's ``ionq.simulator`` pointed at ``server``, or None if not installed.
+def pennylane_ionq_device(server: RemoteEmulator, wires: int, qpu: bool = False,
+                          **kwargs: Any) -> Any | None:
+    """pennylane-ionq's ``ionq.simulator`` (or ``ionq.qpu`` on aria-1) pointed at ``server``,
+    or None if not installed.
 
     pennylane-ionq has no URL option; its client reads the class attribute ``BASE_URL``.
     """
@@ -74,6 +80,8 @@ def pennylane_ionq_device(server: RemoteEmulator, wires: int, **kwargs: Any) -> 
     except ImportError:
         return None
     APIClient.BASE_URL = server.url
+    if qpu:
+        return qml.device("ionq.qpu", wires=wires, api_key=KEY, backend="aria-1", **kwargs)
     return qml.device("ionq.simulator", wires=wires, api_key=KEY, **kwargs)
 
 

@@ -1,0 +1,111 @@
+"""Paying for QPU time: what a plan will cost, the limits it must keep, IonQ sessions.
+
+The device asks :class:`Spending` to price a plan before sending it (refusing what would break
+``max_cost`` or ``budget``) and to charge what was sent; :func:`open_session` reserves the QPU
+for a block of work. Prices come from :mod:`.pricing`; requests go through the client.
+Never imports PennyLane.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from .client import IonQClient, Journal, Plan
+from .client.records import SessionRecord
+from .exceptions import APIError, CostLimitError
+from .payload import SerializedCircuit
+from .pricing import Estimate, Rates, estimate
+from .runtime import background_loop
+
+log = logging.getLogger("pennylane_ionq_batch")
+
+
+class Spending:
+    """A device's prices (a QPU's rate card, read once per debiasing setting), its limits,
+    and what the jobs it created will be billed (``spent``, estimated)."""
+
+    def __init__(self, backend: str, is_qpu: bool, max_cost: float | None,
+                 budget: float | None) -> None:
+        self.backend, self.is_qpu = backend, is_qpu
+        self.max_cost, self.budget = max_cost, budget
+        self.spent = 0.0
+        self._rates: dict[bool, Rates] = {}  # debiasing may raise the job minimum
+
+    def _rates_for(self, client: IonQClient, debiasing: bool) -> Rates:
+        if debiasing not in self._rates:
+            raw = background_loop().run(client.estimate(self.backend,
+                                                        error_mitigation=debiasing))
+            self._rates[debiasing] = Rates.parse(self.backend, raw)
+        return self._rates[debiasing]
+
+    def price(self, client: IonQClient, plan: Plan) -> Estimate:
+        """The plan's cost from its exact gate counts (the simulator is free)."""
+        items: list[tuple[SerializedCircuit, int, Rates | None]] = []
+        for job in plan.jobs:
+            rates = self._rates_for(client, job.debiasing) if self.is_qpu else None
+            items += [(c, job.shots or 1, rates) for c in job.circuits]
+        return estimate(items)
+
+    def check(self, client: IonQClient, plan: Plan) -> Estimate:
+        """The plan's cost, or a CostLimitError if it would break a limit."""
+        cost = self.price(client, plan)
+        why = None
+        if self.max_cost is not None and cost.total > self.max_cost:
+            why = f"exceeds max_cost={self.max_cost}"
+        elif self.budget is not None and self.spent + cost.total > self.budget:
+            why = (f"exceeds what is left of budget={self.budget} "
+                   f"({self.budget - self.spent:.2f} {cost.unit})")
+        if why is not None:
+            raise CostLimitError(f"ionq.batch: this execute() would cost {cost}, which {why}; "
+                                 "nothing was sent", estimate=cost)
+        return cost
+
+    def charge(self, client: IonQClient, plan: Plan, created: list[int]) -> None:
+        """Count the jobs of ``plan`` that were created (by position) as spent."""
+        self.spent += sum(self.price(client, Plan((plan.jobs[k],), ())).total for k in created)
+
+
+@contextmanager
+def open_session(client: IonQClient, journal: Journal | None, backend: str,
+                 settings: dict[str, Any], resume: bool) -> Iterator[SessionRecord]:
+    """An IonQ session on ``backend`` for the block, ended on the way out (errors and Ctrl-C
+    too). A session the journal says a crashed run left open is resumed if IonQ still has it
+    active (or ended, with ``resume=False``)."""
+    loop = background_loop()
+    record = _journaled_session(client, journal, backend, resume)
+    if record is None:
+        record = loop.run(client.create_session(backend, settings))
+        if journal is not None:
+            journal.session_opened(record.id, backend)
+    try:
+        yield record
+    finally:
+        try:
+            loop.run(client.end_session(record.id))
+        finally:
+            if journal is not None:
+                journal.session_closed(record.id)
+
+
+def _journaled_session(client: IonQClient, journal: Journal | None, backend: str,
+                       resume: bool) -> SessionRecord | None:
+    found = journal.open_session(backend) if journal is not None else None
+    if found is None or journal is None:
+        return None
+    loop = background_loop()
+    try:
+        record: SessionRecord | None = loop.run(client.get_session(found))
+    except APIError as exc:
+        if exc.status != 404:
+            raise
+        record = None
+    if record is not None and record.active and resume:
+        log.warning("ionq.batch: resuming IonQ session %s, left open by an earlier run", found)
+        return record
+    if record is not None and record.active:
+        loop.run(client.end_session(found))
+    journal.session_closed(found)
+    return None
