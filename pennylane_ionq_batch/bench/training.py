@@ -103,4 +103,6 @@ def report(steps: int = 3, time_scale: float = 0.1, compare: bool = True,
             + markdown(["setup", "s / step", "jobs / step", "HTTP requests / step",
                         "vs fastest"], table)
             + "\n\nFloors: " + "; ".join(f"{k}: {v:.2f} s" for k, v in floors.items())
-            + f". The fastest setup is {best / floor:.2f}× the lowest floor.")
+            + f". The fastest setup is {best / floor:.2f}× the lowest floor; ionq.batch "
+              "notices a finished job within one status interval (at least 0.25 s, a quarter "
+              "of the job's wait after that), which is what remains when a floor is shorter.")
