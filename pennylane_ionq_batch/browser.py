@@ -17,6 +17,8 @@ from .client.plan import JobRequest
 from .client.records import JobCost
 from .runtime import background_loop
 
+MAX_PAGES = 40  # of 25 jobs each
+
 
 @dataclass(frozen=True)
 class JobSummary:
@@ -62,7 +64,9 @@ class Browser:
         states = {e.job_id: e.state for e in self.journal.entries()} if self.journal else {}
         out: list[JobSummary] = []
         cursor = None
-        while len(out) < limit:
+        for _ in range(MAX_PAGES):  # child jobs are listed too: skip them, within reason
+            if len(out) >= limit:
+                break
             page = self._run(self.client.list_jobs(target=backend, cursor=cursor))
             out += [_summary(r, states.get(r.id)) for r in page.jobs if r.parent_job_id is None]
             if page.next is None:
