@@ -246,7 +246,13 @@ async def _aggregate(client: IonQClient, record: JobRecord, job: JobRequest,
     if job.sharpen:
         return None
     if results.legacy_url is not None:
-        return await client.get_link(record.id, results.legacy_url, stats)
+        data = await client.get_link(record.id, results.legacy_url, stats)
+        if isinstance(data, dict) and data and set(data) <= set(record.child_job_ids):
+            return data
+        # not an aggregate keyed by child jobs (what the legacy link gave older clients):
+        # read what IonQ's document names instead
+        log.info("ionq.batch: job %s: results.probabilities.url gave no aggregate; reading "
+                 "the result descriptors", record.id)
     if AGGREGATE in results.artifacts:
         return await client.get_artifact(record.id, results.artifacts[AGGREGATE], stats)
     return None

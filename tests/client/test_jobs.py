@@ -80,6 +80,19 @@ class TestResultsFromTheRecord:
             assert not requested(m, "GET", f"{API}/jobs/p/artifacts/art-1")
         assert out.histograms == [{"1": 1.0}, {"2": 1.0}]
 
+    async def test_a_legacy_url_without_an_aggregate_falls_back_to_the_descriptor(self) -> None:
+        """A parent's legacy link that does not give {child id: probabilities} is not
+        trusted: the aggregate descriptor is read instead."""
+        job = build_job(JobOptions(), [circ(), circ()], shots=None)
+        with aioresponses() as m:
+            m.post(f"{API}/jobs", status=201, payload={"id": "p", "status": "submitted"})
+            m.get(f"{API}/jobs/p", payload=job_record("p", children=["a", "b"], legacy=True))
+            m.get(f"{API}/jobs/p/results/probabilities/aggregated", payload={"0": 1.0})
+            m.get(f"{API}/jobs/p/artifacts/art-1", payload={"b": {"2": 1.0}, "a": {"1": 1.0}})
+            async with client() as c:
+                out = await run_jobs(c, [job])
+        assert out.histograms == [{"1": 1.0}, {"2": 1.0}]
+
     async def test_without_an_aggregate_each_childs_probabilities(self) -> None:
         """A record naming no aggregate: each circuit's documented /results/probabilities."""
         job = build_job(JobOptions(), [circ(), circ()], shots=None)
