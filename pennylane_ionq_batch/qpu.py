@@ -15,7 +15,7 @@ from typing import Any
 
 from .client import IonQClient, Journal, Plan
 from .client.records import SessionRecord
-from .exceptions import APIError, CostLimitError
+from .exceptions import APIError, CostLimitError, IonQBatchError
 from .payload import SerializedCircuit
 from .pricing import Estimate, Rates, estimate
 from .runtime import background_loop
@@ -33,6 +33,7 @@ class Spending:
         self.max_cost, self.budget = max_cost, budget
         self.spent = 0.0
         self._rates: dict[bool, Rates] = {}  # debiasing may raise the job minimum
+        self._warned = False
 
     def _rates_for(self, client: IonQClient, debiasing: bool) -> Rates:
         if debiasing not in self._rates:
@@ -49,8 +50,22 @@ class Spending:
             items += [(c, job.shots or 1, rates) for c in job.circuits]
         return estimate(items)
 
-    def check(self, client: IonQClient, plan: Plan) -> Estimate:
-        """The plan's cost, or a CostLimitError if it would break a limit."""
+    def check(self, client: IonQClient, plan: Plan) -> Estimate | None:
+        """The plan's cost, or a CostLimitError if it would break a limit.
+
+        Without limits, a rate card that cannot be read (an error, or only
+        ``compute_second`` prices) only costs the estimate: a warning, and None.
+        """
+        if self.max_cost is None and self.budget is None:
+            try:
+                return self.price(client, plan)
+            except IonQBatchError as exc:
+                if not self._warned:
+                    self._warned = True
+                    log.warning("ionq.batch: cannot price jobs on %s (%s); running without "
+                                "estimates (max_cost and budget would need them)",
+                                self.backend, exc)
+                return None
         cost = self.price(client, plan)
         why = None
         if self.max_cost is not None and cost.total > self.max_cost:
@@ -64,7 +79,8 @@ class Spending:
         return cost
 
     def charge(self, client: IonQClient, plan: Plan, created: list[int]) -> None:
-        """Count the jobs of ``plan`` that were created (by position) as spent."""
+        """Count the jobs of ``plan`` that were created (by position) as spent (the rates are
+        known: ``check`` read them)."""
         self.spent += sum(self.price(client, Plan((plan.jobs[k],), ())).total for k in created)
 
 
