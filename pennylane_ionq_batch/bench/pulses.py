@@ -17,6 +17,7 @@ from pennylane.devices.preprocess import decompose
 from pennylane.tape import QuantumScript
 
 from ..compile import native
+from ..compile.gates import KINDS
 
 Row = tuple[str, tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]
 
@@ -88,7 +89,7 @@ def native_counts(ops: list, entangler: str) -> tuple[int, int]:
     flat = _decompose(ops, native.supports_operation)
     wires = sorted({w for op in flat for w in op.wires})
     gates = native.compile_native(flat, wires, entangler)
-    two = sum(g[0] in ("ms", "zz") for g in gates)
+    two = sum(KINDS[g[0]].entangling for g in gates)
     return len(gates) - two, two
 
 

@@ -38,8 +38,8 @@ import pennylane as qml
 from pennylane.operation import Operator
 
 from ..exceptions import CompilationError
-from ..ops import GPI, GPI2, MS, ZZ
 from ..units import to_radians, to_turns
+from .gates import ENTANGLERS, KINDS, GateKind
 from .kak import kak
 
 TOL = 1e-10  # a rotation closer than this to 0, π/2 or π takes the shorter pulse sequence
@@ -188,9 +188,6 @@ def _nonzero(theta: Any) -> Any:
     return abs(theta) > TOL
 
 
-_PHASES = {"gpi": (True,), "gpi2": (True,), "ms": (True, True, False), "zz": (False,)}
-
-
 def _normalize(phase: np.ndarray) -> np.ndarray:
     """Phases in turns, into [0, 1)."""
     p = phase - np.floor(phase)
@@ -235,7 +232,7 @@ class Compiled:
         """Member i's gates as tuples."""
         out, k, row = [], 0, self.values[i].tolist()
         for kind in self.shape:
-            n = 3 if kind[0] == "ms" else 1
+            n = len(KINDS[kind[0]].numbers)
             out.append((*kind, *row[k:k + n]))
             k += n
         return out
@@ -255,7 +252,7 @@ class _Batch:
     mismatch: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.entangler not in ("ms", "zz"):
+        if self.entangler not in ENTANGLERS:
             raise CompilationError(f"ionq.batch: unknown two-qubit native gate "
                                    f"{self.entangler!r}")
         self.mismatch = np.zeros(self.n, dtype=bool)
@@ -276,7 +273,7 @@ class _Batch:
         """Append a gate; its phases are normalised into [0, 1) together, in finish()."""
         self.shape.append(kind)
         self.columns.extend(np.broadcast_to(v, (self.n,)) for v in values)
-        self.is_phase.extend(_PHASES[kind[0]])
+        self.is_phase.extend(KINDS[kind[0]].phases)
 
     def apply(self, q: int, u: np.ndarray) -> None:
         p = self.pending.get(q)
@@ -451,30 +448,17 @@ def compile_native(ops: Sequence[Operator], wire_order: Sequence[Any],
     return compile_with_frames(ops, wire_order, entangler)[0]
 
 
+def _split(g: NativeGate) -> tuple[GateKind, tuple[int, ...], tuple[float, ...]]:
+    kind = KINDS[g[0]]
+    return kind, g[1:1 + kind.qubits], g[1 + kind.qubits:]
+
+
 def native_gate_objects(gates: Iterable[NativeGate]) -> list[dict[str, Any]]:
     """IonQ's JSON gate objects (reference §4.2) for native gates."""
-    out: list[dict[str, Any]] = []
-    for g in gates:
-        if g[0] in ("gpi", "gpi2"):
-            out.append({"gate": g[0], "target": g[1], "phase": g[2]})
-        elif g[0] == "ms":
-            out.append({"gate": "ms", "targets": [g[1], g[2]], "phases": [g[3], g[4]],
-                        "angle": g[5]})
-        else:
-            out.append({"gate": "zz", "targets": [g[1], g[2]], "angle": g[3]})
-    return out
+    return [kind.json(qubits, numbers) for kind, qubits, numbers in map(_split, gates)]
 
 
 def native_operations(gates: Iterable[NativeGate], wire_order: Sequence[Any]) -> list[Operator]:
     """The native gates as PennyLane operations (for simulating or drawing what is sent)."""
-    ops: list[Operator] = []
-    for g in gates:
-        if g[0] == "gpi":
-            ops.append(GPI(g[2], wires=wire_order[g[1]]))
-        elif g[0] == "gpi2":
-            ops.append(GPI2(g[2], wires=wire_order[g[1]]))
-        elif g[0] == "ms":
-            ops.append(MS(g[3], g[4], g[5], wires=[wire_order[g[1]], wire_order[g[2]]]))
-        else:
-            ops.append(ZZ(g[3], wires=[wire_order[g[1]], wire_order[g[2]]]))
-    return ops
+    return [kind.operation_on([wire_order[q] for q in qubits], numbers)
+            for kind, qubits, numbers in map(_split, gates)]

@@ -29,6 +29,7 @@ from pennylane.ops.op_math import Controlled
 from pennylane.wires import Wires
 
 from ..payload import SerializedCircuit
+from .gates import KINDS
 from .native import RECIPES, Compiled, NativeGate, Slot, compile_slots, rebinds, slots_for
 
 # Operations whose compiled form depends on name, wires and data only (not hyper-parameters).
@@ -83,6 +84,11 @@ def _op_key(op: Operator) -> Hashable:
             tuple(np.shape(qml.math.unwrap(d)) for d in op.data), values)
 
 
+def ops_key(ops: Sequence[Operator]) -> Hashable:
+    """The operations' part of :func:`structure_key`."""
+    return tuple(map(_op_key, ops))
+
+
 def structure_key(ops: Sequence[Operator], wire_order: Sequence[Any],
                   entangler: str) -> Hashable:
     """What a compiled circuit depends on besides parameter values.
@@ -91,15 +97,11 @@ def structure_key(ops: Sequence[Operator], wire_order: Sequence[Any],
     and the two-qubit native gate. (Measurements and shots are not in it: after
     preprocessing they do not change the gates sent, so tapes differing only there share.)
     """
-    return (entangler, tuple(wire_order), tuple(map(_op_key, ops)))
+    return (entangler, tuple(wire_order), ops_key(ops))
 
 
 def _gate_format(kind: tuple[Any, ...]) -> str:
-    if kind[0] in ("gpi", "gpi2"):
-        return f'{{"gate":"{kind[0]}","target":{kind[1]},"phase":%s}}'
-    if kind[0] == "ms":
-        return f'{{"gate":"ms","targets":[{kind[1]},{kind[2]}],"phases":[%s,%s],"angle":%s}}'
-    return f'{{"gate":"zz","targets":[{kind[1]},{kind[2]}],"angle":%s}}'
+    return KINDS[kind[0]].json_format(kind[1:])
 
 
 def _number_rows(values: np.ndarray) -> list[tuple[bytes, ...]]:
@@ -174,7 +176,7 @@ class Template:
         out: list[SerializedCircuit | None] = [None] * n
         for members, rows, compiled in self._groups(data, n):
             fmt, gates, qubits = self._format(compiled.shape), len(compiled.shape), self.qubits
-            entanglers = sum(kind[0] in ("ms", "zz") for kind in compiled.shape)
+            entanglers = sum(KINDS[kind[0]].entangling for kind in compiled.shape)
             values = compiled.values
             numbers = _number_rows(values if rows.size == len(values) else values[rows])
             for i, row in zip(members.tolist(), numbers, strict=True):
@@ -210,12 +212,20 @@ class StructureCache:
         return len(self._templates)
 
     def serialize(self, tapes_ops: Sequence[Sequence[Operator]],
-                  wire_orders: Sequence[Sequence[Any]], entangler: str
+                  wire_orders: Sequence[Sequence[Any]], entangler: str,
+                  tokens: Sequence[Hashable | None] | None = None,
                   ) -> tuple[list[SerializedCircuit], CacheStats]:
-        """Every tape's native circuit JSON; structures compiled once per batch, in bulk."""
+        """Every tape's native circuit JSON; structures compiled once per batch, in bulk.
+
+        ``tokens[i]``, when not None, is tape i's :func:`ops_key`, already known (a tape bound
+        from a learned preprocessing carries it).
+        """
         groups: dict[Hashable, list[int]] = {}
         for i, (ops, wires) in enumerate(zip(tapes_ops, wire_orders, strict=True)):
-            groups.setdefault(structure_key(ops, wires, entangler), []).append(i)
+            token = tokens[i] if tokens is not None else None
+            key = (structure_key(ops, wires, entangler) if token is None
+                   else (entangler, tuple(wires), token))
+            groups.setdefault(key, []).append(i)
         stats = CacheStats()
         out: list[SerializedCircuit | None] = [None] * len(tapes_ops)
         for key, members in groups.items():
