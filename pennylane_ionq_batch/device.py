@@ -43,10 +43,11 @@ from .config import (
 )
 from .exceptions import APIError, ConfigurationError, TransportError
 from .payload import SerializedCircuit
-from .preprocess import build_pipeline
+from .preprocess import build_pipeline, preprocess_by_structure
+from .preprocess_cache import PreprocessCache, structure_token
 from .pricing import Estimate
 from .qpu import Spending, open_session
-from .results import histogram_to_probs, tape_results
+from .results import batch_results, histogram_to_probs, tape_results
 from .runtime import Resources, background_loop, open_journal
 
 log = logging.getLogger("pennylane_ionq_batch")
@@ -217,6 +218,8 @@ class IonQBatchDevice(Device):
         self._spec: BackendSpec | None = None
         self._spec_lock = threading.Lock()
         self._structures = StructureCache(structure_cache_size)
+        self._preprocessed = PreprocessCache(structure_cache_size)
+        self._pipeline: CompilePipeline | None = None
         self._metrics: dict[str, int] = defaultdict(int)
         self._metrics_lock = threading.Lock()
         self.last_execution: ExecutionStats | None = None
@@ -350,6 +353,8 @@ class IonQBatchDevice(Device):
         if qml.capture.enabled():  # the jaxpr becomes a tape in eval_jaxpr, preprocessed there
             return CompilePipeline()
         spec = self.backend  # the catalogue is read here, before any job
+        if self._pipeline is not None:
+            return self._pipeline
         if self.wires is not None and len(self.wires) > self.max_qubits:
             raise ConfigurationError(
                 f"ionq.batch: {len(self.wires)} wires requested but {self.options.backend} "
@@ -358,7 +363,11 @@ class IonQBatchDevice(Device):
             raise ConfigurationError(
                 f"ionq.batch: {self.options.backend} does not offer debiasing (its catalogue "
                 "entry lists no such error mitigation); remove it from error_mitigation")
-        return build_pipeline(self.wires, self.options, max_qubits=self.max_qubits)
+        pipeline = CompilePipeline()
+        pipeline.add_transform(preprocess_by_structure, pipeline=build_pipeline(
+            self.wires, self.options, max_qubits=self.max_qubits), cache=self._preprocessed)
+        self._pipeline = pipeline
+        return pipeline
 
     def eval_jaxpr(self, jaxpr: Any, consts: Sequence[Any], *args: Any,
                    execution_config: ExecutionConfig | None = None,
@@ -387,7 +396,8 @@ class IonQBatchDevice(Device):
                    ) -> tuple[list[SerializedCircuit], CacheStats]:
         if self.options.gateset == "native":
             return self._structures.serialize([t.operations for t in circuits], wire_orders,
-                                              self.entangler())
+                                              self.entangler(),
+                                              [structure_token(t) for t in circuits])
         return ([serialize_circuit(t.operations, w) for t, w in zip(circuits, wire_orders,
                                                                      strict=True)], CacheStats())
 
@@ -430,15 +440,17 @@ class IonQBatchDevice(Device):
             self._count(len(circuits), plan.circuits_sent, cache)
             self._record(circuits, plan, outcome, cache, cost)
         histograms = plan.histograms(outcome.histograms)
-        probs: dict[int, np.ndarray] = {}  # duplicates share one histogram: convert it once
-        results = []
-        for i, tape in enumerate(circuits):
-            slot = plan.slots[i]
-            if slot not in probs or slot < 0:
-                probs[slot] = histogram_to_probs(histograms[i], serialized[i].qubits)
-            results.append(tape_results(tape, probs[slot], wire_orders[i], self._rng,
-                                        exact=not self.options.noisy))
-        return tuple(results)
+        shared: dict[int, np.ndarray] = {}  # duplicates share a histogram: convert it once
+        probs = []
+        for i, slot in enumerate(plan.slots):
+            if slot < 0:  # answered here (empty circuits): each over its own qubits
+                probs.append(histogram_to_probs(histograms[i], serialized[i].qubits))
+                continue
+            if slot not in shared:
+                shared[slot] = histogram_to_probs(histograms[i], serialized[i].qubits)
+            probs.append(shared[slot])
+        return tuple(batch_results(circuits, probs, wire_orders, self._rng,
+                                   exact=not self.options.noisy))
 
     @property
     def metrics(self) -> dict[str, int]:

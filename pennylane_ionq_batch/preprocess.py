@@ -30,6 +30,7 @@ from pennylane.transforms.core import CompilePipeline, transform
 
 from .compile import QIS_OPERATIONS, native, qis
 from .config import MAX_SHOTS, MIN_DEBIASING_SHOTS, JobOptions
+from .preprocess_cache import PreprocessCache
 
 NAME = "ionq.batch"
 
@@ -226,6 +227,14 @@ def validate_measurements(tape: QuantumScript) -> tuple[list[QuantumScript], Any
             "measurement probabilities, not amplitudes; use qml.probs(), qml.expval() or "
             "qml.var()")
     return [tape], _null
+
+
+@transform
+def preprocess_by_structure(tape: QuantumScript, pipeline: CompilePipeline,
+                            cache: PreprocessCache) -> tuple[list[QuantumScript], Any]:
+    """``pipeline``, run once per circuit structure (see :mod:`.preprocess_cache`)."""
+    out, post = cache.apply(tape, pipeline)
+    return list(out), lambda results: post(results)[0]
 
 
 def build_pipeline(wires: Any, options: JobOptions, *, max_qubits: int) -> CompilePipeline:

@@ -8,14 +8,46 @@ place that converts.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from pennylane.measurements import MeasurementProcess, Shots
+from pennylane.measurements import (
+    ExpectationMP,
+    MeasurementProcess,
+    ProbabilityMP,
+    Shots,
+    VarianceMP,
+)
+from pennylane.ops import Identity, PauliZ, Prod
 from pennylane.tape import QuantumScript
 from pennylane.wires import Wires
 
 from .exceptions import ResponseError
+
+
+class _KeyInts(dict[str, int]):
+    """IonQ's decimal keys as integers, each parsed once (a batch repeats the same keys);
+    bounded, since sampled results over many qubits bring ever new keys."""
+
+    MAX_KEYS = 1 << 16
+
+    def __missing__(self, key: str) -> int:
+        if len(self) >= self.MAX_KEYS:
+            self.clear()
+        value = self[key] = int(key)
+        return value
+
+
+_KEY_INTS = _KeyInts()
+
+
+@lru_cache(maxsize=32)
+def _reversal(n_qubits: int) -> np.ndarray:
+    """index[k] = k with its ``n_qubits`` bits reversed: IonQ's order → PennyLane's."""
+    k = np.arange(2**n_qubits, dtype=np.int64)
+    bits = (k[:, None] >> np.arange(n_qubits)) & 1  # column q = qubit q
+    return bits @ (1 << np.arange(n_qubits - 1, -1, -1, dtype=np.int64))
 
 
 def histogram_to_probs(histogram: Mapping[str, float], n_qubits: int) -> np.ndarray:
@@ -25,11 +57,13 @@ def histogram_to_probs(histogram: Mapping[str, float], n_qubits: int) -> np.ndar
     """
     probs = np.zeros(2**n_qubits)
     if histogram:
-        keys = np.fromiter((int(k) for k in histogram), dtype=np.int64, count=len(histogram))
+        keys = np.fromiter(map(_KEY_INTS.__getitem__, histogram), dtype=np.int64,
+                           count=len(histogram))
         values = np.fromiter(histogram.values(), dtype=float, count=len(histogram))
-        bits = (keys[:, None] >> np.arange(n_qubits)) & 1  # column q = qubit q
-        index = bits @ (1 << np.arange(n_qubits - 1, -1, -1, dtype=np.int64))
-        np.add.at(probs, index, values)
+        index = _reversal(n_qubits)[keys] if n_qubits <= 20 else (
+            ((keys[:, None] >> np.arange(n_qubits)) & 1)
+            @ (1 << np.arange(n_qubits - 1, -1, -1, dtype=np.int64)))
+        probs[index] = values  # keys are unique: one value per basis state
     total = probs.sum()
     if total <= 0:
         raise ResponseError(200, "IonQ returned an empty probability distribution")
@@ -88,3 +122,92 @@ def tape_results(tape: QuantumScript, probs: np.ndarray, wire_order: Wires,
     if tape.shots:
         return measure_shots(tape.measurements, tape.shots, probs, wire_order, rng, exact=exact)
     return measure_analytic(tape.measurements, probs, wire_order)
+
+
+def _diagonal_eigvals(mp: MeasurementProcess) -> np.ndarray | None:
+    """The eigenvalues of ``mp`` in basis order over ``mp.wires``, when they are certain:
+    explicit eigenvalues, or products of Z and Identity; else None."""
+    obs = mp.obs
+    if obs is None:
+        return None if isinstance(mp, ProbabilityMP) else np.asarray(mp.eigvals(), dtype=float)
+    factors = obs.operands if isinstance(obs, Prod) else [obs]
+    if not all(isinstance(f, (PauliZ, Identity)) for f in factors) or \
+            len(set(obs.wires)) != len(obs.wires):
+        return None
+    values = np.ones(1)
+    for f in factors:
+        values = np.kron(values, np.array([1.0, -1.0]) if isinstance(f, PauliZ)
+                         else np.ones(2 ** len(f.wires)))
+    return values
+
+
+def _marginal(freq: np.ndarray, wire_order: Wires, wires: Wires) -> np.ndarray:
+    """(N, 2^n) over ``wire_order`` → (N, 2^k) over ``wires``, in that order."""
+    n = len(wire_order)
+    positions = [wire_order.index(w) for w in wires]
+    if positions == list(range(n)):
+        return freq
+    tensor = freq.reshape((len(freq),) + (2,) * n)
+    others = tuple(1 + i for i in range(n) if i not in positions)
+    kept = sorted(positions)
+    summed = tensor.sum(axis=others) if others else tensor
+    order = [1 + kept.index(p) for p in positions]
+    return np.transpose(summed, [0, *order]).reshape(len(freq), 2 ** len(wires))
+
+
+def _signature(mp: MeasurementProcess) -> tuple[Any, ...]:
+    """What decides a measurement's value from the probabilities: its kind, wires and
+    observable, or its eigenvalues when it has no observable."""
+    if mp.obs is not None or isinstance(mp, ProbabilityMP):
+        return (type(mp), mp.wires.labels, repr(mp.obs))
+    return (type(mp), mp.wires.labels, np.asarray(mp.eigvals(), dtype=float).tobytes())
+
+
+def _vectorisable(mp: MeasurementProcess) -> bool:
+    return (isinstance(mp, (ExpectationMP, VarianceMP)) and _diagonal_eigvals(mp) is not None
+            or (isinstance(mp, ProbabilityMP) and mp.obs is None))
+
+
+def batch_results(tapes: Sequence[QuantumScript], probs: Sequence[np.ndarray],
+                  wire_orders: Sequence[Wires], rng: np.random.Generator, *,
+                  exact: bool) -> list[Any]:
+    """:func:`tape_results` for many tapes, in one vectorised pass per group of tapes that
+    share their measurements, wires and shots (expectation values, variances and
+    probabilities of diagonal observables); other tapes one by one."""
+    out: list[Any] = [None] * len(tapes)
+    groups: dict[Any, list[int]] = {}
+    known: dict[int, tuple[Any, ...] | None] = {}  # by measurement: tapes bound alike share them
+    for i, tape in enumerate(tapes):
+        signature = []
+        for mp in tape.measurements:
+            if id(mp) not in known:
+                known[id(mp)] = _signature(mp) if _vectorisable(mp) else None
+            signature.append(known[id(mp)])
+        if tape.shots.has_partitioned_shots or None in signature:
+            out[i] = tape_results(tape, probs[i], wire_orders[i], rng, exact=exact)
+            continue
+        key = (tuple(signature), tuple(wire_orders[i].labels), tape.shots.total_shots)
+        groups.setdefault(key, []).append(i)
+    for members in groups.values():
+        first = tapes[members[0]]
+        freq = np.stack([probs[i] for i in members])
+        shots = first.shots.total_shots
+        if shots:  # sample the counts IonQ's exact probabilities imply; measured ones are counts
+            counts = rng.multinomial(shots, freq) if exact else np.stack(
+                [apportion(p, shots) for p in freq])
+            freq = counts / shots
+        columns = []
+        for mp in first.measurements:
+            marginal = _marginal(freq, wire_orders[members[0]], mp.wires)
+            if isinstance(mp, ProbabilityMP):
+                columns.append(list(marginal))
+                continue
+            eig = _diagonal_eigvals(mp)
+            assert eig is not None  # _vectorisable checked it
+            mean = marginal @ eig
+            value = mean if isinstance(mp, ExpectationMP) else marginal @ eig**2 - mean**2
+            columns.append([np.float64(v) for v in value])
+        for k, i in enumerate(members):
+            row = [column[k] for column in columns]
+            out[i] = row[0] if len(row) == 1 else tuple(row)
+    return out

@@ -1,0 +1,188 @@
+"""The preprocessing cache: what it returns for a tape equals PennyLane's own pipeline's output
+(operations, parameters to 1e-12, measurements), for random circuits, templates and angles."""
+
+from __future__ import annotations
+
+import numpy as np
+import pennylane as qml
+import pytest
+
+from pennylane_ionq_batch.preprocess_cache import PreprocessCache, _Learned
+
+WIRES = 4
+SINGLE = [qml.RX, qml.RY, qml.RZ, qml.PhaseShift]
+DOUBLE = [qml.IsingXX, qml.IsingYY, qml.IsingZZ, qml.CRX, qml.CRY, qml.CRZ,
+          qml.ControlledPhaseShift]
+
+
+def random_structure(rng: np.random.Generator) -> tuple[object, int]:
+    """A circuit-building function of a parameter vector, and how many parameters it takes."""
+    layout: list[tuple[str, object]] = []
+    count = 0
+    for _ in range(rng.integers(2, 7)):
+        kind = rng.integers(10)
+        if kind == 0:
+            layout.append(("angle", None))
+            count += WIRES
+        elif kind == 1:
+            layers = int(rng.integers(1, 3))
+            layout.append(("sel", layers))
+            count += layers * WIRES * 3
+        elif kind == 2:
+            layout.append(("basic", None))
+            count += WIRES
+        elif kind == 3:
+            layout.append(("rot", int(rng.integers(WIRES))))
+            count += 3
+        elif kind == 4:
+            a, b = rng.choice(WIRES, 2, replace=False)
+            layout.append((DOUBLE[rng.integers(len(DOUBLE))].__name__, (int(a), int(b))))
+            count += 1
+        elif kind == 5:
+            layout.append(("multirz", tuple(int(w) for w in rng.choice(WIRES, 3, False))))
+            count += 1
+        elif kind == 6:
+            layout.append((SINGLE[rng.integers(len(SINGLE))].__name__, int(rng.integers(WIRES))))
+            count += 1
+        elif kind == 7:
+            layout.append(("ctrl", tuple(int(w) for w in rng.choice(WIRES, 2, False))))
+            count += 1
+        elif kind == 8:
+            layout.append(("adjoint", int(rng.integers(WIRES))))
+            count += 3
+        else:
+            layout.append(("fixed", (int(rng.integers(WIRES)), int(rng.integers(1, WIRES)))))
+    observables = [lambda: qml.expval(qml.Z(0) @ qml.X(2)),
+                   lambda: qml.expval(0.3 * qml.Y(1) + qml.Z(3) - 0.2 * qml.X(0) @ qml.X(1)),
+                   lambda: qml.var(qml.X(1)), lambda: qml.probs(wires=[0, 3]),
+                   lambda: qml.expval(qml.Hermitian(np.diag([1.0, 0.0, 0.0, 2.0]), [1, 2]))]
+    measured = [observables[i] for i in rng.choice(len(observables), 2, replace=False)]
+
+    def build(values: np.ndarray) -> list:
+        ops, k = [], 0
+        for name, arg in layout:
+            if name == "angle":
+                ops.append(qml.AngleEmbedding(values[k:k + WIRES], wires=range(WIRES)))
+                k += WIRES
+            elif name == "sel":
+                n = arg * WIRES * 3
+                ops.append(qml.StronglyEntanglingLayers(
+                    values[k:k + n].reshape(arg, WIRES, 3), wires=range(WIRES)))
+                k += n
+            elif name == "basic":
+                ops.append(qml.BasicEntanglerLayers(values[k:k + WIRES].reshape(1, WIRES),
+                                                    wires=range(WIRES)))
+                k += WIRES
+            elif name == "rot":
+                ops.append(qml.Rot(*values[k:k + 3], wires=arg))
+                k += 3
+            elif name == "multirz":
+                ops.append(qml.MultiRZ(values[k], wires=list(arg)))
+                k += 1
+            elif name == "ctrl":
+                ops.append(qml.ctrl(qml.RY(values[k], wires=arg[1]), control=arg[0]))
+                k += 1
+            elif name == "adjoint":
+                ops.append(qml.adjoint(qml.Rot(*values[k:k + 3], wires=arg)))
+                k += 3
+            elif name == "fixed":
+                ops += [qml.Hadamard(arg[0]), qml.CNOT([arg[0], (arg[0] + arg[1]) % WIRES])]
+            else:
+                ops.append(getattr(qml, name)(values[k], wires=arg))
+                k += 1
+        return ops
+
+    return (lambda values, shots=None: qml.tape.QuantumScript(
+        build(values), [m() for m in measured], shots=shots)), count
+
+
+def assert_same(ours: list, theirs: list) -> None:
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs, strict=True):
+        assert [(op.name, op.wires.tolist()) for op in a.operations] == \
+            [(op.name, op.wires.tolist()) for op in b.operations]
+        for x, y in zip(a.operations, b.operations, strict=True):
+            assert all(np.allclose(u, v, rtol=0, atol=1e-12)
+                       for u, v in zip(x.data, y.data, strict=True))
+        assert repr(a.measurements) == repr(b.measurements) and a.shots == b.shots
+
+
+def test_cached_preprocessing_equals_the_pipeline_on_600_random_tapes() -> None:
+    rng = np.random.default_rng(2026)
+    dev = qml.device("ionq.batch", wires=WIRES, backend="emulator")
+    pipeline = dev.preprocess_transforms()[0].kwargs["pipeline"]  # PennyLane's, uncached
+    cache = PreprocessCache()
+    hits, learned, compared, pairs = [], 0, 0, []
+    for _ in range(120):
+        build, count = random_structure(rng)
+        shots = None if rng.random() < 0.7 else 1000
+        for k in range(5):  # 1: seen once, 2: learned, 3-5: from the cache
+            tape = build(rng.uniform(-2 * np.pi, 2 * np.pi, count), shots)
+            out, post = cache.apply(tape, pipeline)
+            expected, _ = pipeline([tape])
+            pairs.append((list(out), list(expected)))
+            compared += 1
+            if k >= 2 and cache.stats.hits:
+                hits.append(tape)
+        learned += isinstance(next(reversed(cache._entries.values())), _Learned)
+    for out, expected in pairs:  # at the end: binding one tape must not change another
+        assert_same(out, expected)
+    assert compared == 600 and learned >= 100 and cache.stats.hits >= 300
+    exact = [t for t in hits if not t.shots]
+    ours = qml.execute(exact, dev)
+    theirs = qml.execute(exact, qml.device("default.qubit", wires=WIRES))
+    assert len(exact) >= 200
+    assert np.allclose(flat(ours), flat(theirs), rtol=0, atol=1e-10)
+
+
+def flat(results: object) -> np.ndarray:
+    """Every number of a batch's results, in order."""
+    if isinstance(results, (tuple, list)):
+        return np.concatenate([flat(r) for r in results]) if results else np.zeros(0)
+    return np.ravel(np.asarray(results, dtype=float))
+
+
+def test_a_structure_whose_map_is_not_affine_is_preprocessed_in_full() -> None:
+    """QubitUnitary's decomposition is not affine in the matrix: never cached, still right."""
+    dev = qml.device("ionq.batch", wires=3, backend="emulator")
+    pipeline = dev.preprocess_transforms()[0].kwargs["pipeline"]
+    cache = PreprocessCache()
+    rng = np.random.default_rng(1)
+    for _ in range(4):
+        u = qml.math.linalg.qr(rng.normal(size=(8, 8)) + 1j * rng.normal(size=(8, 8)))[0]
+        tape = qml.tape.QuantumScript([qml.QubitUnitary(u, wires=range(3))],
+                                      [qml.probs(wires=range(3))])
+        out, _ = cache.apply(tape, pipeline)
+        assert_same(list(out), list(pipeline([tape])[0]))
+    assert cache.stats.hits == 0 and len(cache) == 0  # complex values: never keyed
+
+
+def test_a_structure_seen_once_costs_nothing_extra() -> None:
+    dev = qml.device("ionq.batch", wires=2, backend="emulator")
+    calls = []
+    inner = dev.preprocess_transforms()[0].kwargs["pipeline"]
+
+    def pipeline(tapes):
+        calls.append(len(tapes))
+        return inner(tapes)
+
+    cache = PreprocessCache()
+    cache.apply(qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))]), pipeline)
+    assert calls == [1]  # learning waits for a second sighting
+
+
+@pytest.mark.parametrize("shots", [None, 2000])
+def test_device_results_with_the_cache_equal_default_qubit(shots: int | None) -> None:
+    dev = qml.device("ionq.batch", wires=3, backend="emulator", seed=4)
+    tapes = [qml.tape.QuantumScript(
+        [qml.AngleEmbedding([a, 2 * a, 0.3], wires=range(3)),
+         qml.StronglyEntanglingLayers(np.full((1, 3, 3), a), wires=range(3))],
+        [qml.expval(qml.Z(0) @ qml.Z(2)), qml.probs(wires=[1])], shots=shots)
+        for a in np.linspace(0.1, 2.0, 40)]
+    ours = qml.execute(tapes, dev)
+    exact = [t.copy(shots=None) for t in tapes]
+    theirs = qml.execute(exact, qml.device("default.qubit", wires=3))
+    tolerance = 1e-10 if shots is None else 0.1  # 4.5 σ of 2,000 shots
+    for (e1, p1), (e2, p2) in zip(ours, theirs, strict=True):
+        assert abs(e1 - e2) < tolerance and np.allclose(p1, p2, atol=tolerance)
+    assert dev._preprocessed.stats.hits == 38
