@@ -220,6 +220,7 @@ class IonQBatchDevice(Device):
         self._structures = StructureCache(structure_cache_size)
         self._preprocessed = PreprocessCache(structure_cache_size)
         self._pipeline: CompilePipeline | None = None
+        self._preprocess_seen = (0, 0)  # the preprocessing cache's counts at the last record
         self._metrics: dict[str, int] = defaultdict(int)
         self._metrics_lock = threading.Lock()
         self.last_execution: ExecutionStats | None = None
@@ -454,8 +455,11 @@ class IonQBatchDevice(Device):
 
     @property
     def metrics(self) -> dict[str, int]:
-        """Totals over this device's life: compiled-structure cache use and duplicates."""
-        return {**self._metrics, "structures_cached": len(self._structures)}
+        """Totals over this device's life: structure caches' use and duplicates."""
+        pre = self._preprocessed.stats
+        return {**self._metrics, "structures_cached": len(self._structures),
+                "preprocess_cache_hits": pre.hits, "preprocess_cache_misses": pre.misses,
+                "preprocessed_structures_cached": len(self._preprocessed)}
 
     def _count(self, n: int, sent: int, cache: CacheStats) -> None:
         with self._metrics_lock:
@@ -481,7 +485,12 @@ class IonQBatchDevice(Device):
         if not self.tracker.active:
             return
         last = self.last_execution
+        pre = self._preprocessed.stats
+        pre_hits, pre_misses = pre.hits - self._preprocess_seen[0], \
+            pre.misses - self._preprocess_seen[1]
+        self._preprocess_seen = (pre.hits, pre.misses)
         self.tracker.update(
+            preprocess_cache_hits=pre_hits, preprocess_cache_misses=pre_misses,
             batches=1, executions=len(circuits), batch_len=len(circuits),
             circuits_sent=last.circuits_sent, structure_cache_hits=cache.hits,
             structure_cache_misses=cache.misses, jobs=last.jobs,

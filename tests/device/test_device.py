@@ -353,9 +353,14 @@ class TestStructureCacheAndDuplicates:
             qml.execute([self.tape(0.05 * k) for k in range(1, 5)], dev)
         assert tracker.history["structure_cache_misses"] == [1, 0]
         assert tracker.history["structure_cache_hits"] == [9, 4]
+        # preprocessing: seen once, then learned at the second tape, then bound
+        assert tracker.history["preprocess_cache_misses"] == [2, 0]
+        assert tracker.history["preprocess_cache_hits"] == [8, 4]
         assert dev.metrics == {"circuits": 14, "circuits_sent": 14, "circuits_deduplicated": 0,
                                "structure_cache_hits": 13, "structure_cache_misses": 1,
-                               "structures_cached": 1}
+                               "structures_cached": 1, "preprocess_cache_hits": 12,
+                               "preprocess_cache_misses": 2,
+                               "preprocessed_structures_cached": 1}
 
     def test_960_tape_gradient_batch_is_one_job(self, threaded_emulator: EmulatorServer
                                                 ) -> None:
