@@ -34,7 +34,7 @@ from pennylane.tape import QuantumScript
 
 from . import deferral
 from .compile.native import rebinds
-from .compile.template import _freeze, ops_key
+from .compile.template import CacheStats, _freeze, ops_key
 
 MAX_LEARNED_PARAMETERS = 512  # beyond this, learning costs more than it saves
 Postprocess = Callable[[Sequence[Any]], Any]
@@ -137,12 +137,6 @@ NOT_CACHEABLE = object()
 SEEN_ONCE = object()
 
 
-@dataclass
-class CacheStats:
-    hits: int = 0
-    misses: int = 0
-
-
 class PreprocessCache:
     """A bounded, thread-safe LRU map from input structures to learned preprocessing."""
 
@@ -150,10 +144,11 @@ class PreprocessCache:
         self.maxsize = maxsize
         self.stats = CacheStats()
         self._entries: OrderedDict[Hashable, Any] = OrderedDict()
-        # During a recorded optimizer step the same input tapes come twice (record, replay):
-        # they must get the very same output tapes, which the replay matches by hash.
-        self._exact: OrderedDict[int, tuple[Sequence[QuantumScript], Postprocess]] = \
-            OrderedDict()
+        # During a recorded optimizer step the same input tapes come twice (record, replay);
+        # those fully preprocessed are kept by hash for the step's session (by id: a reused
+        # id only delays a clear).
+        self._exact: dict[int, tuple[Sequence[QuantumScript], Postprocess]] = {}
+        self._exact_session: int | None = None
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -162,21 +157,13 @@ class PreprocessCache:
     def apply(self, tape: QuantumScript, pipeline: Pipeline
               ) -> tuple[Sequence[QuantumScript], Postprocess]:
         """The pipeline's output for ``tape``, from the cache when its structure is known."""
-        if deferral.active() is None:
-            return self._apply(tape, pipeline)
-        exact = tape.hash
-        with self._lock:
-            found = self._exact.get(exact)
-        if found is None:
-            found = self._apply(tape, pipeline)
+        exact = self._recorded_hash(tape)
+        if exact is not None:
             with self._lock:
-                self._exact[exact] = found
-                while len(self._exact) > 16 * self.maxsize:
-                    self._exact.popitem(last=False)
-        return found
-
-    def _apply(self, tape: QuantumScript, pipeline: Pipeline
-               ) -> tuple[Sequence[QuantumScript], Postprocess]:
+                found = self._exact.get(exact)
+                if found is not None:
+                    self.stats.hits += 1
+                    return found
         values = _values(tape)
         key = structure_key(tape) if values is not None else None
         with self._lock:
@@ -194,7 +181,29 @@ class PreprocessCache:
             self._store(key, SEEN_ONCE)
         elif entry is SEEN_ONCE:
             self._store(key, _learn(tape, values, pipeline, out, post))  # type: ignore[arg-type]
+        if deferral.active() is not None:
+            with self._lock:
+                self._exact[tape.hash if exact is None else exact] = (out, post)
         return out, post
+
+    def _recorded_hash(self, tape: QuantumScript) -> int | None:
+        """``tape``'s hash when the current recorded step has fully preprocessed tapes.
+
+        The replay pass must get the very output tapes the record pass got, and a structure
+        may be learned in between (its bound values can differ from the pipeline's in the
+        last bits). Tapes bound in the record pass bind alike in the replay, so while a step
+        has no fully preprocessed tape (training's steady state) no hash is computed: it costs
+        more than a bind."""
+        session = deferral.active()
+        if session is None:
+            return None
+        with self._lock:
+            if id(session) != self._exact_session:
+                self._exact.clear()
+                self._exact_session = id(session)
+            if not self._exact:
+                return None
+        return tape.hash
 
     def _store(self, key: Hashable, entry: Any) -> None:
         with self._lock:

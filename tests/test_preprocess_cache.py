@@ -7,6 +7,7 @@ import numpy as np
 import pennylane as qml
 import pytest
 
+from pennylane_ionq_batch import BatchSPSAOptimizer
 from pennylane_ionq_batch.preprocess_cache import PreprocessCache, _Learned
 
 WIRES = 4
@@ -186,3 +187,21 @@ def test_device_results_with_the_cache_equal_default_qubit(shots: int | None) ->
     for (e1, p1), (e2, p2) in zip(ours, theirs, strict=True):
         assert abs(e1 - e2) < tolerance and np.allclose(p1, p2, atol=tolerance)
     assert dev._preprocessed.stats.hits == 38
+
+
+def test_the_replay_pass_reuses_what_the_record_pass_preprocessed() -> None:
+    """A structure that cannot be bound (QubitUnitary of the parameters) is preprocessed in
+    full once per evaluation of a BatchSPSAOptimizer step, not again in the replay pass."""
+    dev = qml.device("ionq.batch", wires=1, backend="emulator")
+
+    @qml.qnode(dev)
+    def cost(x):
+        qml.QubitUnitary(qml.matrix(qml.RY(x[0], 0) @ qml.RZ(x[1], 0)), wires=0)
+        return qml.expval(qml.Z(0))
+
+    opt = BatchSPSAOptimizer(maxiter=2)
+    opt.step(cost, qml.numpy.array([0.3, 0.4], requires_grad=True))
+    assert opt.fallbacks == 0
+    # SPSA evaluates the cost at two points: two full runs, two reuses in the replay
+    assert dev.metrics["preprocess_cache_misses"] == 2
+    assert dev.metrics["preprocess_cache_hits"] == 2
