@@ -18,24 +18,28 @@ How a circuit is compiled, qubit by qubit:
 
 **Batches.** The compiler runs on N circuits of one structure at once: every quantity carries a
 leading axis of length N, so compiling a parameter-shift batch is one pass of numpy calls. A
-circuit is one batch of N = 1, so a batch member gets exactly the arithmetic it would get
-alone. Where the emitted gates depend on the values (a rotation that is 0, π/2 or π, an
-interaction that vanishes), the batch follows its first member; members that would take a
-different branch are flagged in ``mismatch`` and must be compiled on their own.
+lone circuit (N = 1) runs the same code on Python numbers instead (:class:`_Scalars`), several
+times faster than numpy on arrays of one; the two agree to rounding. Where the emitted gates
+depend on the values (a rotation that is 0, π/2 or π, an interaction that vanishes), the batch
+follows its first member; members that would take a different branch are flagged in
+``mismatch`` and must be compiled on their own.
 
 Angles from PennyLane are radians; turns come from :mod:`pennylane_ionq_batch.units` only.
 """
 
 from __future__ import annotations
 
+import cmath
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pennylane as qml
 from pennylane.operation import Operator
+from pennylane.ops.op_math import Controlled
 
 from ..exceptions import CompilationError
 from ..units import to_radians, to_turns
@@ -47,67 +51,108 @@ TOL = 1e-10  # a rotation closer than this to 0, π/2 or π takes the shorter pu
 NativeGate = tuple[Any, ...]
 """("gpi"|"gpi2", qubit, phase) · ("ms", q0, q1, phase0, phase1, angle) · ("zz", q0, q1, angle)"""
 
-I2 = np.eye(2, dtype=complex)
-Z = np.diag([1.0 + 0j, -1.0])
-H = np.array([[1, 1], [1, -1]], dtype=complex) / math.sqrt(2)
-S = np.diag([1.0 + 0j, 1j])
-TO_Z = {"X": H, "Y": H @ S.conj().T, "Z": I2}  # U with U P U† = Z: P-rotations via Z-rotations
+Mat = tuple[Any, Any, Any, Any]
+"""A 2×2 matrix as its entries (m00, m01, m10, m11): Python numbers for one circuit, arrays of
+N (or numbers shared by all N) for a batch. Entry-wise arithmetic serves both unchanged."""
+
+
+class _Scalars:
+    """The numpy functions the compiler uses, for Python numbers (N = 1).
+
+    Below about a hundred members numpy's per-call cost is most of a compilation; one circuit
+    compiled with Python numbers takes a fraction of it. The two agree to rounding (~1e-16).
+    """
+
+    exp = staticmethod(cmath.exp)
+    cos = staticmethod(math.cos)
+    sin = staticmethod(math.sin)
+    angle = staticmethod(cmath.phase)
+    arctan2 = staticmethod(math.atan2)
+    copysign = staticmethod(math.copysign)
+    round = staticmethod(round)
+
+    @staticmethod
+    def where(condition: Any, a: Any, b: Any) -> Any:
+        return a if condition else b
+
+
+def _xp(*values: Any) -> Any:
+    """numpy when any value is an array, else the same functions on Python numbers."""
+    for v in values:
+        if isinstance(v, np.ndarray):
+            return np
+    return _Scalars
+
+
+def as_entries(m: np.ndarray) -> Mat:
+    """A 2×2 matrix (Python numbers) or an N×2×2 stack (arrays of N) as entries."""
+    if m.ndim == 2:
+        (a, b), (c, d) = m.tolist()
+        return a, b, c, d
+    return m[:, 0, 0], m[:, 0, 1], m[:, 1, 0], m[:, 1, 1]
+
+
+def dagger(m: Mat) -> Mat:
+    """The conjugate transpose."""
+    return m[0].conjugate(), m[2].conjugate(), m[1].conjugate(), m[3].conjugate()
+
+
+def matmul(a: Mat, b: Mat) -> Mat:
+    """a @ b, entry by entry."""
+    a00, a01, a10, a11 = a
+    b00, b01, b10, b11 = b
+    return (a00 * b00 + a01 * b10, a00 * b01 + a01 * b11,
+            a10 * b00 + a11 * b10, a10 * b01 + a11 * b11)
+
+
+I2: Mat = (1 + 0j, 0j, 0j, 1 + 0j)
+Z: Mat = (1 + 0j, 0j, 0j, -1 + 0j)
+H: Mat = as_entries(np.array([[1, 1], [1, -1]], dtype=complex) / math.sqrt(2))
+S: Mat = (1 + 0j, 0j, 0j, 1j)
+TO_Z = {"X": H, "Y": matmul(H, dagger(S)), "Z": I2}  # U with U P U† = Z: P-rotations via Z
 
 DROPPED = frozenset({"Identity", "GlobalPhase", "Barrier", "Snapshot"})
 
 # A two-qubit gate as a recipe of steps on its wires (0, 1): ("u", k, U) applies the 2×2
-# unitary U (or N of them) on wire k; ("zz", θ) applies exp(−iθ/2 Z⊗Z) (θ a float or N floats).
+# unitary U (entries) on wire k; ("zz", θ) applies exp(−iθ/2 Z⊗Z) (θ a float or N floats).
 Step = tuple[Any, ...]
 
 
-def _matrix(m00: Any, m01: Any, m10: Any, m11: Any) -> np.ndarray:
-    """2×2 matrices from their entries (floats, or arrays of N: then N×2×2)."""
-    shape = np.broadcast(m00, m01, m10, m11).shape
-    out = np.empty((*shape, 2, 2), dtype=complex)
-    out[..., 0, 0], out[..., 0, 1], out[..., 1, 0], out[..., 1, 1] = m00, m01, m10, m11
-    return out
+def rz(theta: Any) -> Mat:
+    """RZ(θ) for a float or an array of N angles."""
+    e = _xp(theta).exp(-0.5j * theta)
+    return e, 0j, 0j, e.conjugate()
 
 
-def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a @ b for 2×2 matrices or stacks of them, entry by entry (3× numpy's matmul here)."""
-    a00, a01, a10, a11 = a[..., 0, 0], a[..., 0, 1], a[..., 1, 0], a[..., 1, 1]
-    b00, b01, b10, b11 = b[..., 0, 0], b[..., 0, 1], b[..., 1, 0], b[..., 1, 1]
-    return _matrix(a00 * b00 + a01 * b10, a00 * b01 + a01 * b11,
-                   a10 * b00 + a11 * b10, a10 * b01 + a11 * b11)
+def _rx(theta: Any) -> Mat:
+    xp = _xp(theta)
+    c, s = xp.cos(theta / 2), -1j * xp.sin(theta / 2)
+    return c, s, s, c
 
 
-def rz(theta: Any) -> np.ndarray:
-    """RZ(θ) for a float (2×2) or an array of N angles (N×2×2)."""
-    e = np.exp(-0.5j * np.asarray(theta, dtype=float))
-    return _matrix(e, 0, 0, e.conjugate())
+def _ry(theta: Any) -> Mat:
+    xp = _xp(theta)
+    c, s = xp.cos(theta / 2), xp.sin(theta / 2)
+    return c, -s, s, c
 
 
-def _rx(theta: np.ndarray) -> np.ndarray:
-    c, s = np.cos(theta / 2), -1j * np.sin(theta / 2)
-    return _matrix(c, s, s, c)
-
-
-def _ry(theta: np.ndarray) -> np.ndarray:
-    c, s = np.cos(theta / 2), np.sin(theta / 2)
-    return _matrix(c, -s, s, c)
-
-
-def _rot(phi: np.ndarray, theta: np.ndarray, omega: np.ndarray) -> np.ndarray:
+def _rot(phi: Any, theta: Any, omega: Any) -> Mat:
     """Rot(φ, θ, ω) = RZ(ω)·RY(θ)·RZ(φ)."""
-    c, s = np.cos(theta / 2), np.sin(theta / 2)
-    plus, minus = np.exp(-0.5j * (phi + omega)), np.exp(0.5j * (phi - omega))
-    return _matrix(plus * c, -minus * s, minus.conjugate() * s, plus.conjugate() * c)
+    xp = _xp(phi, theta, omega)
+    c, s = xp.cos(theta / 2), xp.sin(theta / 2)
+    plus, minus = xp.exp(-0.5j * (phi + omega)), xp.exp(0.5j * (phi - omega))
+    return plus * c, -minus * s, minus.conjugate() * s, plus.conjugate() * c
 
 
-def _u3(theta: np.ndarray, phi: np.ndarray, delta: np.ndarray) -> np.ndarray:
-    c, s = np.cos(theta / 2), np.sin(theta / 2)
-    return _matrix(c, -np.exp(1j * delta) * s, np.exp(1j * phi) * s,
-                   np.exp(1j * (phi + delta)) * c)
+def _u3(theta: Any, phi: Any, delta: Any) -> Mat:
+    xp = _xp(theta, phi, delta)
+    c, s = xp.cos(theta / 2), xp.sin(theta / 2)
+    return c, -xp.exp(1j * delta) * s, xp.exp(1j * phi) * s, xp.exp(1j * (phi + delta)) * c
 
 
-# Broadcast matrices of the common parametrised single-qubit gates, without PennyLane's
-# per-call overhead (which is most of the cost of compiling one small circuit).
-FAST_1Q: dict[str, Callable[..., np.ndarray]] = {
+# Matrices of the common parametrised single-qubit gates, without PennyLane's per-call
+# overhead (which is most of the cost of compiling one small circuit).
+FAST_1Q: dict[str, Callable[..., Mat]] = {
     "RX": _rx, "RY": _ry, "RZ": rz, "PhaseShift": rz, "U1": rz,
     "Rot": _rot,
     "U3": _u3,
@@ -117,14 +162,14 @@ FAST_1Q: dict[str, Callable[..., np.ndarray]] = {
 def _pauli_rotation(word: str, theta: Any) -> list[Step]:
     """exp(−iθ/2 P⊗Q) for P, Q in X, Y, Z."""
     pre = [("u", k, TO_Z[p]) for k, p in enumerate(word)]
-    post = [("u", k, TO_Z[p].conj().T) for k, p in enumerate(word)]
+    post = [("u", k, dagger(TO_Z[p])) for k, p in enumerate(word)]
     return [*pre, ("zz", theta), *post]
 
 
 def _controlled_rotation(pauli: str, theta: Any) -> list[Step]:
     """|0⟩⟨0|⊗I + |1⟩⟨1|⊗R_P(θ) = R_P(θ/2) on the target · exp(+iθ/4 Z_c P_t)."""
     u = TO_Z[pauli]
-    return [("u", 1, u), ("zz", -theta / 2), ("u", 1, rz(theta / 2)), ("u", 1, u.conj().T)]
+    return [("u", 1, u), ("zz", -theta / 2), ("u", 1, rz(theta / 2)), ("u", 1, dagger(u))]
 
 
 def _controlled_phase(phi: Any) -> list[Step]:
@@ -140,7 +185,7 @@ def _ms(phi0: Any, phi1: Any, theta: Any) -> list[Step]:
 
 
 _CONTROLLED = {"CNOT": "X", "CY": "Y", "CZ": "Z"}  # C-P = C-R_P(π) · S on the control
-RECIPES: dict[str, Callable[..., list[Step]]] = {
+RECIPES: dict[str, Callable[..., Sequence[Step]]] = {
     "IsingXX": lambda t: _pauli_rotation("XX", t),
     "IsingYY": lambda t: _pauli_rotation("YY", t),
     "IsingZZ": lambda t: _pauli_rotation("ZZ", t),
@@ -151,9 +196,10 @@ RECIPES: dict[str, Callable[..., list[Step]]] = {
     "ControlledPhaseShift": _controlled_phase,
     "MS": _ms,
     "ZZ": lambda t: [("zz", to_radians(t))],
-    **{name: (lambda p=p: [*_controlled_rotation(p, math.pi), ("u", 0, S)])
-       for name, p in _CONTROLLED.items()},
 }
+for _name, _pauli in _CONTROLLED.items():  # constant recipes: computed once
+    _steps = (*_controlled_rotation(_pauli, math.pi), ("u", 0, S))
+    RECIPES[_name] = lambda steps=_steps: steps
 
 
 def supports_operation(op: Operator) -> bool:
@@ -163,18 +209,19 @@ def supports_operation(op: Operator) -> bool:
     return 1 <= len(op.wires) <= 2 and op.has_matrix
 
 
-def zyz(u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def zyz(u: Mat) -> tuple[Any, Any, Any]:
     """(α, β, γ) with u ≅ RZ(α)·RY(β)·RZ(γ), β in [0, π], for a 2×2 unitary or N of them.
 
     In SU(2), u = [[e^{−i(α+γ)/2}cos, −e^{−i(α−γ)/2}sin], [e^{i(α−γ)/2}sin, e^{i(α+γ)/2}cos]],
     so the half-sums come from one consistent branch of √det.
     """
-    u00, u10, u11 = u[..., 0, 0], u[..., 1, 0], u[..., 1, 1]
-    half_det = np.angle(u00 * u11 - u[..., 0, 1] * u10) / 2  # the phase of √det
-    cos, sin = np.abs(u00), np.abs(u10)
-    beta = 2 * np.arctan2(sin, cos)
-    half_total = np.where(cos > 1e-14, np.angle(u11) - half_det, 0.0)  # (α + γ)/2
-    half_diff = np.where(sin > 1e-14, np.angle(u10) - half_det, 0.0)  # (α − γ)/2
+    xp = _xp(*u)
+    u00, u01, u10, u11 = u
+    half_det = xp.angle(u00 * u11 - u01 * u10) / 2  # the phase of √det
+    cos, sin = abs(u00), abs(u10)
+    beta = 2 * xp.arctan2(sin, cos)
+    half_total = xp.where(cos > 1e-14, xp.angle(u11) - half_det, 0.0)  # (α + γ)/2
+    half_diff = xp.where(sin > 1e-14, xp.angle(u10) - half_det, 0.0)  # (α − γ)/2
     return half_total + half_diff, beta, half_total - half_diff
 
 
@@ -202,7 +249,7 @@ class Slot:
     op: Operator  # a representative: its type, hyper-parameters and constant matrix
     qubits: tuple[int, ...]
 
-    @property
+    @cached_property
     def frozen(self) -> bool:
         """Parameters that cannot be rebound: the op is compiled with its own values.
 
@@ -244,7 +291,7 @@ class _Batch:
 
     n: int
     entangler: str
-    pending: dict[int, np.ndarray] = field(default_factory=dict)
+    pending: dict[int, Mat] = field(default_factory=dict)
     frame: dict[int, np.ndarray] = field(default_factory=dict)
     shape: list[tuple[Any, ...]] = field(default_factory=list)
     columns: list[np.ndarray] = field(default_factory=list)
@@ -263,19 +310,20 @@ class _Batch:
         ``branch`` maps a value (or an array of them) to a branch number. A value without a
         batch axis is shared by every member.
         """
-        values = np.asarray(values)
+        if not isinstance(values, np.ndarray):
+            return int(branch(values))
         ref = int(branch(float(values.flat[0])))
         if self.n > 1 and values.ndim:
             self.mismatch |= branch(values) != ref
         return ref
 
-    def emit(self, kind: tuple[Any, ...], *values: np.ndarray) -> None:
+    def emit(self, kind: tuple[Any, ...], *values: Any) -> None:
         """Append a gate; its phases are normalised into [0, 1) together, in finish()."""
         self.shape.append(kind)
-        self.columns.extend(np.broadcast_to(v, (self.n,)) for v in values)
+        self.columns.extend(values)
         self.is_phase.extend(KINDS[kind[0]].phases)
 
-    def apply(self, q: int, u: np.ndarray) -> None:
+    def apply(self, q: int, u: Mat) -> None:
         p = self.pending.get(q)
         self.pending[q] = u if p is None else matmul(u, p)
 
@@ -296,18 +344,21 @@ class _Batch:
             self.emit(("gpi2", q), (-g))
             self.emit(("gpi2", q), (0.5 - g - to_turns(beta)))
             g = g + to_turns(beta)
-        self.frame[q] = np.mod(g + to_turns(alpha), 1.0)
+        self.frame[q] = (g + to_turns(alpha)) % 1.0
 
     def interact(self, a: int, b: int, theta: Any) -> None:
         """exp(−iθ/2 Z_a Z_b) as one native entangler (or none when it is local)."""
-        theta = np.broadcast_to(np.asarray(theta, dtype=float), (self.n,))
-        theta = theta - 2 * math.pi * np.round(theta / (2 * math.pi))  # into [−π, π]
-        big = np.abs(theta) > math.pi / 2  # exp(−iπ/2 ZZ) ∝ Z⊗Z: free frames
-        if big.any():
-            theta = np.where(big, theta - np.copysign(math.pi, theta), theta)
+        theta = float(theta) if self.n == 1 else \
+            np.broadcast_to(np.asarray(theta, dtype=float), (self.n,))
+        xp = _xp(theta)
+        theta = theta - 2 * math.pi * xp.round(theta / (2 * math.pi))  # into [−π, π]
+        big = abs(theta) > math.pi / 2  # exp(−iπ/2 ZZ) ∝ Z⊗Z: free frames
+        if big is True or (xp is np and big.any()):
+            theta = xp.where(big, theta - xp.copysign(math.pi, theta), theta)
             for q in (a, b):
-                p = np.broadcast_to(self.pending.get(q, I2), (self.n, 2, 2))
-                self.pending[q] = np.where(big[:, None, None], matmul(Z, p), p)
+                p = self.pending.get(q, I2)
+                z = matmul(Z, p)
+                self.pending[q] = tuple(xp.where(big, x, y) for x, y in zip(z, p, strict=True))
         if not self.decide(theta, _nonzero):
             return
         if self.entangler == "zz":
@@ -320,37 +371,45 @@ class _Batch:
         self.apply(b, H)
         self.flush(a)
         self.flush(b)
-        phi0 = -self.frame.get(a, np.zeros(self.n)) + np.where(theta < 0, 0.5, 0.0)
-        phi1 = -self.frame.get(b, np.zeros(self.n))
-        self.emit(("ms", a, b), (phi0), (phi1), to_turns(np.abs(theta)))
+        phi0 = -self.frame.get(a, 0.0) + xp.where(theta < 0, 0.5, 0.0)
+        phi1 = -self.frame.get(b, 0.0)
+        self.emit(("ms", a, b), phi0, phi1, to_turns(abs(theta)))
         self.pending[a] = H
         self.pending[b] = H
 
     def kak_steps(self, matrices: np.ndarray) -> list[Step]:
         """KAK steps for N two-qubit unitaries; a vanishing term is a branch like any other."""
         forms = [kak(m) for m in matrices]
-        before = [np.stack([f.before[k] for f in forms]) for k in (0, 1)]
-        after = [np.stack([f.after[k] for f in forms]) for k in (0, 1)]
-        coefficients = np.array([f.coefficients for f in forms])
+        one = len(forms) == 1  # without a batch axis: Python numbers
+        before = [as_entries(forms[0].before[k] if one else np.stack([f.before[k] for f in forms]))
+                  for k in (0, 1)]
+        after = [as_entries(forms[0].after[k] if one else np.stack([f.after[k] for f in forms]))
+                 for k in (0, 1)]
         steps: list[Step] = [("u", 0, before[0]), ("u", 1, before[1])]
         for j, word in enumerate(("XX", "YY", "ZZ")):
-            if self.decide(coefficients[:, j], _nonzero):
-                steps += _pauli_rotation(word, -2 * coefficients[:, j])  # exp(icPP)
+            c = float(forms[0].coefficients[j]) if one \
+                else np.array([f.coefficients[j] for f in forms])
+            if self.decide(c, _nonzero):
+                steps += _pauli_rotation(word, -2 * c)  # exp(icPP)
         return [*steps, ("u", 0, after[0]), ("u", 1, after[1])]
 
     def finish(self) -> Compiled:
         for q in sorted(self.pending):
             self.flush(q)
-        values = np.column_stack(self.columns) if self.columns else np.zeros((self.n, 0))
+        if self.n == 1:
+            values = np.array(self.columns, dtype=float).reshape(1, -1)
+        else:
+            values = np.column_stack([np.broadcast_to(v, (self.n,)) for v in self.columns]) \
+                if self.columns else np.zeros((self.n, 0))
         phases = np.array(self.is_phase, dtype=bool)
         if phases.any():
             values[:, phases] = _normalize(values[:, phases])
         return Compiled(self.shape, values, self.frame, self.mismatch)
 
 
-def _check_finite(slot: Slot, data: Sequence[np.ndarray]) -> None:
+def _check_finite(slot: Slot, data: Sequence[Any]) -> None:
     for d in data:
-        if not np.all(np.isfinite(d)):
+        if not (math.isfinite(d) if isinstance(d, float) else np.isfinite(d).all()):
             raise CompilationError(f"ionq.batch: {slot.op.name} on wires "
                                    f"{slot.op.wires.tolist()} has a non-finite parameter")
 
@@ -383,29 +442,31 @@ def compile_slots(slots: Sequence[Slot], data: Sequence[Sequence[np.ndarray]], n
         if name in DROPPED:
             continue
         if slot.frozen:  # compiled with the representative's own values (part of its key)
-            d = [np.asarray(qml.math.unwrap(p)) for p in slot.op.data]
-            _check_finite(slot, d)
+            _check_finite(slot, [np.asarray(qml.math.unwrap(p)) for p in slot.op.data])
             d = []
-        else:
-            _check_finite(slot, d)
-        if len(slot.qubits) == 1:
-            (q,) = slot.qubits
-            if name in FAST_1Q:
-                u = FAST_1Q[name](*(np.real(x).astype(float) for x in d))
+        one = len(slot.qubits) == 1
+        fast: Callable[..., Any] | None = FAST_1Q.get(name) if one else RECIPES.get(name)
+        if fast is not None:  # angles as N floats, or one Python float
+            d = [x.real.item() for x in d] if n == 1 else [np.real(x).astype(float) for x in d]
+        _check_finite(slot, d)
+        if one:
+            if fast is not None:
+                u = fast(*d)
             elif not d and constants is not None:
                 if k not in constants:
-                    constants[k] = slot_matrices(slot, d, n)
+                    constants[k] = as_entries(slot_matrices(slot, d, n))
                 u = constants[k]
             else:
-                u = slot_matrices(slot, d, n)
-            batch.apply(q, u)
+                m = slot_matrices(slot, d, n)
+                u = as_entries(m[0] if n == 1 and m.ndim == 3 else m)
+            batch.apply(slot.qubits[0], u)
             continue
         if len(slot.qubits) != 2:
             raise CompilationError(
                 f"ionq.batch: operation {name} on wires {slot.op.wires.tolist()} acts on more "
                 "than two wires; it should have been decomposed (please report this)")
-        if name in RECIPES:
-            steps = RECIPES[name](*(np.real(x).astype(float) for x in d))
+        if fast is not None:
+            steps = fast(*d)
         elif not d:  # a constant gate: one KAK form serves every member
             if constants is not None and k in constants:
                 steps = constants[k]
@@ -424,10 +485,25 @@ def compile_slots(slots: Sequence[Slot], data: Sequence[Sequence[np.ndarray]], n
     return batch.finish()
 
 
+_CONTROLLED_TYPES: dict[type, bool] = {}
+
+
+def wire_labels(op: Operator) -> tuple[Any, ...]:
+    """``op.wires.labels``; a Controlled op rebuilds its Wires on each access, so read its parts."""
+    cls = type(op)
+    controlled = _CONTROLLED_TYPES.get(cls)
+    if controlled is None:
+        controlled = _CONTROLLED_TYPES[cls] = issubclass(cls, Controlled)
+    if controlled:
+        hp = op.hyperparameters
+        return (*hp["control_wires"].labels, *hp["base"].wires.labels)
+    return op.wires.labels
+
+
 def slots_for(ops: Sequence[Operator], wire_order: Sequence[Any]) -> list[Slot]:
     """The circuit's operations with their qubit positions (``wire_order[i]`` is qubit i)."""
     index = {w: i for i, w in enumerate(wire_order)}
-    return [Slot(op, tuple(index[w] for w in op.wires)) for op in ops]
+    return [Slot(op, tuple(index[w] for w in wire_labels(op))) for op in ops]
 
 
 def compile_with_frames(ops: Sequence[Operator], wire_order: Sequence[Any],

@@ -15,7 +15,7 @@ from pennylane.tape import QuantumScript
 from pennylane_ionq_batch import CompilationError
 from pennylane_ionq_batch.bench.pulses import CIRCUITS, generic_counts, native_counts
 from pennylane_ionq_batch.compile import native
-from pennylane_ionq_batch.compile.native import compile_native, compile_with_frames, zyz
+from pennylane_ionq_batch.compile.native import as_entries, compile_native, compile_with_frames, zyz
 from pennylane_ionq_batch.ops import GPI, GPI2, MS, ZZ
 
 
@@ -211,8 +211,13 @@ class TestErrors:
 
 @pytest.mark.parametrize("seed", range(30))
 def test_zyz_reconstructs_the_unitary(seed: int) -> None:
+    """With Python numbers (one circuit) and with arrays (a batch), to the same angles."""
     u = random_unitary(seed, 2)
-    a, b, c = (float(x[0]) for x in zyz(u[None]))
+    alone = zyz(as_entries(u))
+    batched = [x[1] for x in zyz(as_entries(np.stack([random_unitary(seed + 99, 2), u])))]
+    assert all(isinstance(x, float) for x in alone)
+    assert alone == pytest.approx(batched, abs=1e-14)
+    a, b, c = alone
     assert 0 <= b <= math.pi
     rebuilt = qml.matrix(qml.RZ(a, 0)) @ qml.matrix(qml.RY(b, 0)) @ qml.matrix(qml.RZ(c, 0))
     assert phase_distance(u, rebuilt) < 1e-12
