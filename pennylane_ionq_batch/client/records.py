@@ -9,6 +9,7 @@ live service does.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -199,8 +200,21 @@ class JobCost:
 
 def parse_histogram(raw: Any, job_id: str) -> dict[str, float]:
     """A probability distribution keyed by decimal basis states (``...probabilities.json.v1``)."""
-    if not isinstance(raw, Mapping) or not raw or not all(
-            isinstance(k, str) and k.isdigit() and _number(v) is not None and v >= 0
-            for k, v in raw.items()) or sum(raw.values()) <= 0:
+    if not _is_histogram(raw):
         raise ResponseError(200, f"malformed probabilities {raw!r:.200}", job_id=job_id)
     return dict(raw)
+
+
+def _is_histogram(raw: Any) -> bool:
+    """Non-empty; keys decimal digits; values numbers ≥ 0 (not booleans) with a finite, positive
+    sum. Checked a whole map at a time: a batch brings hundreds of thousands of entries."""
+    if not isinstance(raw, Mapping) or not raw or not all(raw):  # no empty key
+        return False
+    try:
+        digits = "".join(raw)
+    except TypeError:  # a key that is not a string
+        return False
+    values = raw.values()
+    if not (digits.isascii() and digits.isdigit()) or not set(map(type, values)) <= {int, float}:
+        return False
+    return min(values) >= 0 and 0 < sum(values) < math.inf  # JSON has no NaN

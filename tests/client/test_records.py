@@ -1,0 +1,32 @@
+"""Result histograms are checked where they arrive, whole maps at a time."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from pennylane_ionq_batch import ResponseError
+from pennylane_ionq_batch.client.records import parse_histogram
+
+
+@pytest.mark.parametrize("raw", [
+    {"0": 0.25, "3": 0.75},
+    {"0": 1},  # integers are numbers
+    {"12": 0.0, "5": 2.5},  # IonQ's values need not sum to 1: they are renormalised later
+])
+def test_distributions_pass_unchanged(raw: dict) -> None:
+    assert parse_histogram(raw, "j") == raw
+
+
+@pytest.mark.parametrize("raw", [
+    {}, [], None, "0.5", {"a": 1.0}, {1: 1.0}, {"1": 0.5, 2: 0.5}, {"": 1.0}, {"0x1": 1.0},
+    {"-1": 1.0}, {"1.0": 1.0},
+    {"²": 1.0},  # a digit to str.isdigit, not to int()
+    {"0": True}, {"0": "0.5"}, {"0": None}, {"0": [0.5]},
+    {"0": -0.5, "1": 1.5}, {"0": 0.0}, {"0": math.inf}, {"0": 1e308, "1": 1e308},
+])
+def test_malformed_distributions_are_refused(raw: object) -> None:
+    with pytest.raises(ResponseError, match="malformed probabilities") as info:
+        parse_histogram(raw, "job-7")
+    assert info.value.job_id == "job-7"
