@@ -30,6 +30,7 @@ from pennylane.wires import Wires
 
 from . import deferral
 from .backends import NOISE_MODELS, BackendSpec, entangler_for, lookup_backend, spec_from_catalog
+from .bound import LazyOperations, bound_values, structure_token
 from .client import IonQClient, JobOutcome, Plan, RunPolicy, plan_batch, run_jobs
 from .client.records import SessionRecord
 from .compile import StructureCache, serialize_circuit
@@ -44,7 +45,7 @@ from .config import (
 from .exceptions import APIError, ConfigurationError, TransportError
 from .payload import SerializedCircuit
 from .preprocess import build_pipeline, preprocess_by_structure
-from .preprocess_cache import PreprocessCache, structure_token
+from .preprocess_cache import PreprocessCache
 from .pricing import Estimate
 from .qpu import Spending, open_session
 from .results import batch_results, histogram_to_probs, tape_results
@@ -395,10 +396,10 @@ class IonQBatchDevice(Device):
 
     def _serialize(self, circuits: Sequence[QuantumScript], wire_orders: Sequence[Wires]
                    ) -> tuple[list[SerializedCircuit], CacheStats]:
-        if self.options.gateset == "native":
-            return self._structures.serialize([t.operations for t in circuits], wire_orders,
-                                              self.entangler(),
-                                              [structure_token(t) for t in circuits])
+        if self.options.gateset == "native":  # bound tapes are compiled from their values
+            return self._structures.serialize(
+                LazyOperations(circuits), wire_orders, self.entangler(),
+                [structure_token(t) for t in circuits], [bound_values(t) for t in circuits])
         return ([serialize_circuit(t.operations, w) for t, w in zip(circuits, wire_orders,
                                                                      strict=True)], CacheStats())
 

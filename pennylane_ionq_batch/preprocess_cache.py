@@ -13,7 +13,8 @@ shifted). So, per structure:
    probe at random values must then be reproduced exactly (same output structure, values to
    1e-12), or the structure is marked as one that is always preprocessed in full;
 3. afterwards a tape of that structure is preprocessed by binding ``A·p_in + b`` into the
-   cached output tapes: no transform runs.
+   cached output tapes: no transform runs, and the bound tapes build their operations only
+   when something reads them (:mod:`.bound`; the device compiles them from their values).
 
 Structures whose values are structure (a Hermitian's matrix, a Hamiltonian's coefficients, an
 operator PennyLane cannot rebind) carry those values in their key. Bounded (LRU), thread-safe;
@@ -33,6 +34,7 @@ import pennylane as qml
 from pennylane.tape import QuantumScript
 
 from . import deferral
+from .bound import Binder
 from .compile.native import rebinds
 from .compile.template import CacheStats, _freeze, ops_key
 
@@ -82,55 +84,18 @@ def _output_key(tapes: Sequence[QuantumScript]) -> Hashable:
 class _Learned:
     """One structure's preprocessing: output tapes to bind into, and the affine map."""
 
-    outputs: tuple[QuantumScript, ...]
     postprocess: Postprocess
     matrix: np.ndarray  # (P_out, P_in)
     offset: np.ndarray  # (P_out,)
-    sizes: tuple[tuple[int, ...], ...]  # per output tape, per op: how many values it takes
-    tokens: tuple[Hashable | None, ...]  # per output tape: its compiled structure's key
+    binders: tuple[Binder, ...]  # per output tape
 
     def bind(self, values: np.ndarray) -> tuple[Sequence[QuantumScript], Postprocess]:
-        flat = (self.matrix @ values + self.offset).tolist()  # slicing a list is cheaper
+        flat = self.matrix @ values + self.offset
         out, k = [], 0
-        for tape, sizes, token in zip(self.outputs, self.sizes, self.tokens, strict=True):
-            ops = []
-            for op, n in zip(tape.operations, sizes, strict=True):
-                if n:
-                    op = _with_values(op, tuple(flat[k:k + n]))
-                    k += n
-                ops.append(op)
-            bound = QuantumScript(ops, tape.measurements, shots=tape.shots)
-            bound.__dict__["wires"] = tape.wires  # a cached_property: the same wires
-            bound.__dict__[STRUCTURE] = token
-            out.append(bound)
+        for binder in self.binders:
+            out.append(binder.bind(flat[k:k + binder.size]))
+            k += binder.size
         return out, self.postprocess
-
-
-def _with_values(op: Any, data: tuple[Any, ...]) -> Any:
-    """``op`` with new scalar parameters of the same shapes.
-
-    A plain operation (its values in its own ``data`` attribute) is copied as PennyLane's
-    ``bind_new_parameters`` does, without its per-attribute copy: cached shape facts stay
-    true, and a Pauli representation, which may depend on the values, is dropped. A symbolic
-    one (controlled, adjoint, ...) keeps its values in operators it shares with the cached
-    tape, so PennyLane rebuilds it.
-    """
-    if "data" not in op.__dict__:
-        return qml.ops.functions.bind_new_parameters(op, data)
-    new = object.__new__(type(op))
-    new.__dict__.update(op.__dict__)
-    new.data = data
-    if "_pauli_rep" in new.__dict__:
-        new._pauli_rep = None
-    return new
-
-
-STRUCTURE = "_ionq_batch_structure"  # on a bound tape: its operations' compile key
-
-
-def structure_token(tape: QuantumScript) -> Hashable | None:
-    """The token a tape bound from a learned preprocessing carries, else None."""
-    return tape.__dict__.get(STRUCTURE)
 
 
 NOT_CACHEABLE = object()
@@ -260,7 +225,8 @@ def _learn(tape: QuantumScript, values: np.ndarray, pipeline: Pipeline,
     # part of the compiler's structure key is computed once, here
     tokens = tuple(ops_key(t.operations) if all(rebinds(op) for op in t.operations if op.data)
                    else None for t in outputs)
-    return _Learned(tuple(outputs), post, matrix, offset, sizes, tokens)
+    return _Learned(post, matrix, offset, tuple(
+        Binder(t, s, token) for t, s, token in zip(outputs, sizes, tokens, strict=True)))
 
 
 def _rebind(tape: QuantumScript, values: np.ndarray) -> QuantumScript:

@@ -7,10 +7,10 @@ compiled gates depend on except parameter values; tapes that share it are compil
 per gate shape. A :class:`Template` per key keeps what never changes (the operations, constant
 matrices, KAK forms of constant two-qubit gates, format strings) in a thread-safe LRU cache.
 
-Exactness: a member is computed with exactly the arithmetic it gets when compiled alone. A
-member whose gate shape differs from the batch's (an angle of 0 or π where the others have
-none) is recompiled with the members like it, so the result never depends on the company a
-tape keeps.
+Exactness: a member gets the gates it gets when compiled alone, to rounding (a batch computes
+with numpy arrays, a lone circuit with Python numbers). A member whose gate shape differs from
+the batch's (an angle of 0 or π where the others have none) is recompiled with the members
+like it, so the gates sent never depend on the company a tape keeps.
 """
 
 from __future__ import annotations
@@ -19,18 +19,27 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
 import orjson
 import pennylane as qml
 from pennylane.operation import Operator
-from pennylane.ops.op_math import Controlled
 from pennylane.wires import Wires
 
 from ..payload import SerializedCircuit
 from .gates import KINDS
-from .native import RECIPES, Compiled, NativeGate, Slot, compile_slots, rebinds, slots_for
+from .native import (
+    RECIPES,
+    Compiled,
+    NativeGate,
+    Slot,
+    compile_slots,
+    rebinds,
+    slots_for,
+    wire_labels,
+)
 
 # Operations whose compiled form depends on name, wires and data only (not hyper-parameters).
 _PLAIN = frozenset(RECIPES) | {
@@ -58,26 +67,11 @@ def _freeze(value: Any) -> Hashable:
     return value
 
 
-_CONTROLLED_TYPES: dict[type, bool] = {}
-
-
 def _op_key(op: Operator) -> Hashable:
-    """Name and wire labels, plus hyper-parameters and parameter shapes where they matter.
-
-    Controlled operations rebuild their ``wires`` on each access (Wires arithmetic), so their
-    control and target wires are read separately: this key is computed for every tape.
-    """
-    cls = type(op)
-    controlled = _CONTROLLED_TYPES.get(cls)
-    if controlled is None:
-        controlled = _CONTROLLED_TYPES[cls] = issubclass(cls, Controlled)
+    """Name and wire labels, plus hyper-parameters and parameter shapes where they matter."""
     name = op.name
     if name in _PLAIN:
-        if controlled:
-            hp = op.hyperparameters
-            return (name, hp["control_wires"].labels, hp["base"].wires.labels,
-                    hp["work_wires"].labels)
-        return (name, op.wires.labels)
+        return (name, wire_labels(op))
     values = tuple(np.asarray(qml.math.unwrap(d)).tobytes() for d in op.data) \
         if not rebinds(op) else ()  # compiled with these very values: they are structure
     return (name, op.wires.labels, _freeze(op.hyperparameters),
@@ -100,6 +94,7 @@ def structure_key(ops: Sequence[Operator], wire_order: Sequence[Any],
     return (entangler, tuple(wire_order), ops_key(ops))
 
 
+@lru_cache(maxsize=8192)  # kinds × qubit pairs: bounded by the widest device
 def _gate_format(kind: tuple[Any, ...]) -> str:
     return KINDS[kind[0]].json_format(kind[1:])
 
@@ -132,24 +127,39 @@ class Template:
     def build(cls, ops: Sequence[Operator], wire_order: Sequence[Any],
               entangler: str) -> Template:
         slots = slots_for(ops, wire_order)
-        scalar = all(np.ndim(qml.math.unwrap(d)) == 0 for slot in slots if not slot.frozen
-                     for d in slot.op.data)
+        scalar = all((d.ndim if hasattr(d, "ndim") else np.ndim(d)) == 0
+                     for slot in slots if not slot.frozen for d in slot.op.data)
         return cls(slots, max(1, len(wire_order)), entangler, scalar)
 
     def gather(self, tapes_ops: Sequence[Sequence[Operator]]) -> list[list[np.ndarray]]:
         """Per slot, its parameters for every tape as arrays with a leading axis of N."""
-        bound = [0 if slot.frozen else len(slot.op.data) for slot in self.slots]
         if self.scalar_params:
-            with_data = [k for k, n in enumerate(bound) if n]
-            flat = np.array([[d for k in with_data for d in ops[k].data] for ops in tapes_ops],
-                            dtype=float).reshape(len(tapes_ops), -1)
-            out, k = [], 0
-            for n in bound:
-                out.append([flat[:, k + j] for j in range(n)])
-                k += n
-            return out
+            with_data = [k for k, n in enumerate(self._bound) if n]
+            return self._columns(np.array(
+                [[d for k in with_data for d in ops[k].data] for ops in tapes_ops],
+                dtype=float).reshape(len(tapes_ops), -1))
         return [[np.stack([np.asarray(qml.math.unwrap(ops[s].data[j])) for ops in tapes_ops])
-                 for j in range(n)] for s, n in enumerate(bound)]
+                 for j in range(n)] for s, n in enumerate(self._bound)]
+
+    def gather_values(self, rows: Sequence[np.ndarray]) -> list[list[np.ndarray]] | None:
+        """:meth:`gather` from each tape's parameters already flattened in slot order; None
+        when they do not fit this structure (then gather from the operations)."""
+        flat = np.array(rows, dtype=float) if rows else np.zeros((0, 0))
+        if not self.scalar_params or flat.ndim != 2 or flat.shape[1] != sum(self._bound):
+            return None
+        return self._columns(flat)
+
+    @cached_property
+    def _bound(self) -> list[int]:
+        """How many parameters each slot takes from a tape (none if compiled as it is)."""
+        return [0 if slot.frozen else len(slot.op.data) for slot in self.slots]
+
+    def _columns(self, flat: np.ndarray) -> list[list[np.ndarray]]:
+        out, k = [], 0
+        for n in self._bound:
+            out.append([flat[:, k + j] for j in range(n)])
+            k += n
+        return out
 
     def _groups(self, data: list[list[np.ndarray]], n: int
                 ) -> Iterator[tuple[np.ndarray, np.ndarray, Compiled]]:
@@ -214,27 +224,42 @@ class StructureCache:
     def serialize(self, tapes_ops: Sequence[Sequence[Operator]],
                   wire_orders: Sequence[Sequence[Any]], entangler: str,
                   tokens: Sequence[Hashable | None] | None = None,
+                  values: Sequence[np.ndarray | None] | None = None,
                   ) -> tuple[list[SerializedCircuit], CacheStats]:
         """Every tape's native circuit JSON; structures compiled once per batch, in bulk.
 
         ``tokens[i]``, when not None, is tape i's :func:`ops_key`, already known (a tape bound
-        from a learned preprocessing carries it).
+        from a learned preprocessing carries it), and ``values[i]`` its parameters in order:
+        then ``tapes_ops[i]`` is not read (unless its structure is new).
         """
+        if len(tapes_ops) != len(wire_orders):
+            raise ValueError("one wire order per tape")
         groups: dict[Hashable, list[int]] = {}
-        for i, (ops, wires) in enumerate(zip(tapes_ops, wire_orders, strict=True)):
+        for i, wires in enumerate(wire_orders):
             token = tokens[i] if tokens is not None else None
-            key = (structure_key(ops, wires, entangler) if token is None
+            key = (structure_key(tapes_ops[i], wires, entangler) if token is None
                    else (entangler, tuple(wires), token))
             groups.setdefault(key, []).append(i)
         stats = CacheStats()
         out: list[SerializedCircuit | None] = [None] * len(tapes_ops)
         for key, members in groups.items():
             first = members[0]
-            template, hit = self._lookup(key, tapes_ops[first], wire_orders[first], entangler)
+            template = self._lookup(key)
+            hit = template is not None
+            if template is None:  # a new structure: built from its first tape's operations
+                template = self._store(key, Template.build(tapes_ops[first], wire_orders[first],
+                                                           entangler))
             stats.hits += len(members) - (0 if hit else 1)
             stats.misses += 0 if hit else 1
-            group_ops = [tapes_ops[i] for i in members]
-            bodies = template.serialize(template.gather(group_ops), len(members))
+            data = None
+            if values is not None and tokens is not None and all(
+                    tokens[i] is not None for i in members):
+                rows = [v for i in members if (v := values[i]) is not None]
+                if len(rows) == len(members):
+                    data = template.gather_values(rows)
+            if data is None:
+                data = template.gather([tapes_ops[i] for i in members])
+            bodies = template.serialize(data, len(members))
             for i, body in zip(members, bodies, strict=True):
                 out[i] = body
         with self._lock:
@@ -242,16 +267,16 @@ class StructureCache:
             self.stats.misses += stats.misses
         return out, stats  # type: ignore[return-value]
 
-    def _lookup(self, key: Hashable, ops: Sequence[Operator], wire_order: Sequence[Any],
-                entangler: str) -> tuple[Template, bool]:
+    def _lookup(self, key: Hashable) -> Template | None:
         with self._lock:
             template = self._templates.get(key)
             if template is not None:
                 self._templates.move_to_end(key)
-                return template, True
-        template = Template.build(ops, wire_order, entangler)
+            return template
+
+    def _store(self, key: Hashable, template: Template) -> Template:
         with self._lock:
             self._templates[key] = template
             while len(self._templates) > self.maxsize:
                 self._templates.popitem(last=False)
-        return template, False
+        return template

@@ -1,0 +1,136 @@
+"""Tapes bound from a learned preprocessing (:mod:`.preprocess_cache`), operations built lazily.
+
+A bound tape is a cached output tape with new parameter values. The device compiles it from
+those values and its compile key alone (the structure's compiled template is cached), so in
+training its operator objects are never needed: building them anyway was most of the cost of
+binding, and their ~80 objects per tape made Python's garbage collector the largest and least
+predictable share of a big batch's client time. A :class:`BoundScript` builds its operations
+on first read, so it is a complete QuantumScript to anything that looks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+import pennylane as qml
+from pennylane.operation import Operator
+from pennylane.pytrees import register_pytree
+from pennylane.tape import QuantumScript
+
+STRUCTURE = "_ionq_batch_structure"  # the operations' compile key (see compile.template)
+_VALUES = "_ionq_batch_values"  # the operations' parameters, flattened, in order
+_SOURCE = "_ionq_batch_source"  # (cached output tape's operations, values taken per operation)
+
+
+class BoundScript(QuantumScript):
+    """A QuantumScript whose operations are bound from its values when first read."""
+
+    @property
+    def _ops(self) -> list[Operator]:
+        state = self.__dict__
+        ops = state.get("_ops")
+        if ops is None:
+            source, sizes = state[_SOURCE]
+            ops = state["_ops"] = _bind_operations(source, sizes, state[_VALUES])
+        return ops
+
+    @_ops.setter
+    def _ops(self, ops: list[Operator]) -> None:
+        state = self.__dict__
+        state["_ops"] = ops
+        state.pop(_VALUES, None)  # the values and key no longer describe these operations
+        state.pop(STRUCTURE, None)
+
+    @property
+    def operations_built(self) -> bool:
+        """Whether anything has read the operations yet (they are built then)."""
+        return "_ops" in self.__dict__
+
+
+register_pytree(BoundScript, BoundScript._flatten, BoundScript._unflatten)
+
+
+class Binder:
+    """Makes bound copies of one cached output tape."""
+
+    def __init__(self, tape: QuantumScript, sizes: tuple[int, ...], token: Hashable | None
+                 ) -> None:
+        prototype = QuantumScript([], tape.measurements, shots=tape.shots)
+        state = dict(prototype.__dict__)  # what QuantumScript.__init__ sets, without _ops
+        del state["_ops"]
+        state["wires"] = tape.wires  # a cached_property: the same wires
+        state[STRUCTURE] = token
+        state[_SOURCE] = (tuple(tape.operations), sizes)
+        self._state = state
+        self.size = sum(sizes)
+
+    def bind(self, values: np.ndarray) -> BoundScript:
+        """The tape with ``values`` (its operations' parameters, flattened)."""
+        new = object.__new__(BoundScript)
+        new.__dict__.update(self._state)
+        new.__dict__[_VALUES] = values
+        return new
+
+
+def _bind_operations(ops: Sequence[Operator], sizes: Sequence[int], values: np.ndarray
+                     ) -> list[Operator]:
+    flat, k, out = values.tolist(), 0, []
+    for op, n in zip(ops, sizes, strict=True):
+        if n:
+            op = with_values(op, tuple(flat[k:k + n]))
+            k += n
+        out.append(op)
+    return out
+
+
+def with_values(op: Any, data: tuple[Any, ...]) -> Any:
+    """``op`` with new scalar parameters of the same shapes.
+
+    A plain operation (its values in its own ``data`` attribute) is copied as PennyLane's
+    ``bind_new_parameters`` does, without its per-attribute copy: cached shape facts stay
+    true, and a Pauli representation, which may depend on the values, is dropped. A symbolic
+    one (controlled, adjoint, ...) keeps its values in operators it shares with the cached
+    tape, so PennyLane rebuilds it.
+    """
+    if "data" not in op.__dict__:
+        return qml.ops.functions.bind_new_parameters(op, data)
+    new = object.__new__(type(op))
+    new.__dict__.update(op.__dict__)
+    new.data = data
+    if "_pauli_rep" in new.__dict__:
+        new._pauli_rep = None
+    return new
+
+
+class LazyOperations(Sequence[Sequence[Operator]]):
+    """Each tape's operations, read only when asked for (a bound tape builds them then)."""
+
+    def __init__(self, tapes: Sequence[QuantumScript]) -> None:
+        self._tapes = tapes
+
+    def __len__(self) -> int:
+        return len(self._tapes)
+
+    def __getitem__(self, i: int) -> Sequence[Operator]:  # type: ignore[override]
+        return self._tapes[i].operations
+
+
+def structure_token(tape: QuantumScript) -> Hashable | None:
+    """The compile key a bound tape carries (None for any other tape)."""
+    return tape.__dict__.get(STRUCTURE)
+
+
+def bound_values(tape: QuantumScript) -> np.ndarray | None:
+    """A bound tape's operation parameters, flattened in order (None for any other tape)."""
+    return tape.__dict__.get(_VALUES)
+
+
+def fingerprint(tape: QuantumScript) -> Hashable:
+    """Equal for equal tapes, as ``tape.hash``; for a bound tape without building it (its
+    binder's operations, measurements and shots, and its values)."""
+    values = bound_values(tape)
+    if values is None:
+        return tape.hash
+    return id(tape.__dict__[_SOURCE]), values.tobytes()

@@ -1,0 +1,84 @@
+"""Bound tapes: complete QuantumScripts whose operations are built only when something reads
+them; the device compiles them from their values without building them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pennylane as qml
+
+from pennylane_ionq_batch.bound import BoundScript, bound_values, fingerprint, structure_token
+
+
+def tapes(n: int, seed: int = 0) -> list[qml.tape.QuantumScript]:
+    rng = np.random.default_rng(seed)
+    return [qml.tape.QuantumScript(
+        [qml.AngleEmbedding(rng.uniform(0, 3, 3), wires=range(3)),
+         qml.StronglyEntanglingLayers(rng.uniform(0, 3, (2, 3, 3)), wires=range(3))],
+        [qml.expval(qml.Z(0) @ qml.Z(2)), qml.probs(wires=[1])]) for _ in range(n)]
+
+
+def bound(dev: object, batch: list) -> tuple[list, object]:
+    program = dev.preprocess_transforms()  # type: ignore[attr-defined]
+    program(tapes(2, seed=99))  # seen twice: learned
+    out, post = program(batch)
+    assert all(isinstance(t, BoundScript) for t in out)
+    return out, post
+
+
+def test_operations_are_built_when_read_and_equal_the_pipeline() -> None:
+    dev = qml.device("ionq.batch", wires=3, backend="emulator")
+    batch = tapes(5)
+    out, _ = bound(dev, batch)
+    assert not any(t.operations_built for t in out)
+    assert all(structure_token(t) is not None and len(bound_values(t)) == 21 for t in out)
+    expected, _ = dev.preprocess_transforms()[0].kwargs["pipeline"](batch)
+    for ours, theirs in zip(out, expected, strict=True):
+        assert [op.name for op in ours.operations] == [op.name for op in theirs.operations]
+        assert ours.operations_built
+        assert np.allclose(ours.get_parameters(trainable_only=False),
+                           theirs.get_parameters(trainable_only=False), rtol=0, atol=1e-12)
+        assert np.allclose(qml.matrix(ours, wire_order=range(3)),
+                           qml.matrix(theirs, wire_order=range(3)), atol=1e-12)
+        assert ours.wires == theirs.wires and ours.num_params == theirs.num_params == 21
+
+
+def test_copies_and_pytrees_are_plain_tapes_of_the_same_operations() -> None:
+    dev = qml.device("ionq.batch", wires=3, backend="emulator")
+    (tape,), _ = bound(dev, tapes(1))
+    copy = tape.copy()
+    assert bound_values(copy) is None and structure_token(copy) is None  # not bound any more
+    assert qml.equal(copy, tape)
+    leaves, tree = qml.pytrees.flatten(tape)
+    rebuilt = qml.pytrees.unflatten(leaves, tree)
+    assert isinstance(rebuilt, BoundScript) and bound_values(rebuilt) is None
+    assert all(qml.equal(a, b) for a, b in zip(rebuilt.operations, tape.operations, strict=True))
+    assert repr(rebuilt.measurements) == repr(tape.measurements)
+    other = tape.copy(operations=[qml.RX(0.1, 0)])
+    assert [op.name for op in other.operations] == ["RX"] and bound_values(other) is None
+
+
+def test_the_device_compiles_bound_tapes_without_building_their_operations() -> None:
+    dev = qml.device("ionq.batch", wires=3, backend="emulator")
+    batch = tapes(30, seed=5)
+    out, post = bound(dev, batch)
+    ours = post(dev.execute(out))
+    # the compiler's template for a new structure is built from its first tape's operations
+    assert [t.operations_built for t in out] == [True] + [False] * 29
+    again, _ = dev.preprocess_transforms()(batch)
+    dev.execute(again)
+    assert not any(t.operations_built for t in again)
+    theirs = qml.execute(batch, qml.device("default.qubit", wires=3))
+    for (e1, p1), (e2, p2) in zip(ours, theirs, strict=True):
+        assert abs(e1 - e2) < 1e-10 and np.allclose(p1, p2, rtol=0, atol=1e-10)
+
+
+def test_fingerprints_compare_bound_tapes_without_building_them() -> None:
+    dev = qml.device("ionq.batch", wires=3, backend="emulator")
+    batch = tapes(2, seed=3)
+    first, _ = bound(dev, batch)
+    second, _ = dev.preprocess_transforms()([*batch, batch[0]])
+    assert [fingerprint(t) for t in first] == [fingerprint(t) for t in second[:2]]
+    assert fingerprint(second[2]) == fingerprint(first[0]) != fingerprint(first[1])
+    assert not any(t.operations_built for t in [*first, *second])
+    plain = first[0].copy()
+    assert fingerprint(plain) == plain.hash
