@@ -44,7 +44,7 @@ from .records import (
     SessionRecord,
     parse_histogram,
 )
-from .retry import backoff_delay, parse_retry_after, should_retry
+from .retry import Completions, backoff_delay, parse_retry_after, should_retry
 
 log = logging.getLogger("pennylane_ionq_batch.client")
 USER_AGENT = (f"pennylane-ionq-batch/{__version__} python/{platform.python_version()} "
@@ -115,6 +115,7 @@ class IonQClient:
         self._session = session
         self._owns_session = session is None
         self._rng = rng or random.Random()
+        self.completions = Completions()  # how long jobs took: when to poll the next
         parts = urlsplit(config.api_url)
         self._origin = f"{parts.scheme}://{parts.netloc}"
         self._proxy: str | None = config.proxy

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -166,15 +167,19 @@ def _raise_if_ended(record: JobRecord) -> None:
 
 
 async def wait_for_completion(client: IonQClient, job_id: str, stats: RequestStats, *,
-                              sent: float | None = None) -> JobRecord:
+                              sent: float | None = None, kind: Hashable | None = None
+                              ) -> JobRecord:
     """Poll ``GET /jobs/{id}`` until a terminal status; return the completed job's record.
 
     ``sent`` is the ``time.monotonic()`` at which the job was sent: polls are spaced by how
-    long the job has been waiting (see :func:`~.retry.next_poll_delay`).
+    long the job has been waiting (see :func:`~.retry.next_poll_delay`). Jobs of the same
+    ``kind`` are expected to take as long as the last one did (:class:`~.retry.Completions`).
     """
     start = time.monotonic() if sent is None else sent
-    last_status = None
+    expected = client.completions.expected(kind) if kind is not None else ()
+    last_status, active = None, 0.0
     while True:
+        polled = time.monotonic() - start
         record = await client.get_job(job_id, stats)
         if record.status != last_status:
             log.info("ionq.batch: job %s is %s (predicted wait %s ms)", job_id, record.status,
@@ -182,10 +187,14 @@ async def wait_for_completion(client: IonQClient, job_id: str, stats: RequestSta
             last_status = record.status
         _raise_if_ended(record)
         if record.status == "completed":
+            if kind is not None:
+                client.completions.remember(kind, active, time.monotonic() - start)
             return record
+        active = polled
         await asyncio.sleep(next_poll_delay(record, time.monotonic() - start,
                                             poll_min=client.config.poll_min,
-                                            poll_max=client.config.poll_max))
+                                            poll_max=client.config.poll_max,
+                                            expected=expected))
 
 
 async def fetch_histograms(client: IonQClient, record: JobRecord, job: JobRequest,

@@ -9,6 +9,7 @@ made at all.
 from __future__ import annotations
 
 import random
+from collections.abc import Hashable, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -75,14 +76,47 @@ POLL_FRACTION = 0.25
 
 def next_poll_delay(
     job: JobRecord, elapsed: float, *, poll_min: float, poll_max: float,
-    now: datetime | None = None,
+    now: datetime | None = None, expected: Sequence[float] = (),
 ) -> float:
     """Seconds until the next status poll of ``job``, ``elapsed`` seconds after it was sent.
 
     Guided by the job's predicted wait and execution time when IonQ gives them, never faster
     than ``POLL_FRACTION`` of the elapsed time (so a wrong prediction cannot cause a poll
-    storm), and never slower than ``poll_max`` (so a finished job is noticed).
+    storm), and never slower than ``poll_max`` (so a finished job is noticed). The times in
+    ``expected`` (from :class:`Completions`) bring the next poll forward to the first of them
+    still ahead, but not closer than ``poll_min``: a poll more per expected time at most.
     """
     floor = max(poll_min, POLL_FRACTION * elapsed)
     guess = remaining_seconds(job, now or datetime.now(UTC))
-    return min(max(floor, guess if guess is not None else 0.0), poll_max)
+    delay = min(max(floor, guess if guess is not None else 0.0), poll_max)
+    ahead = [t for t in expected if t > elapsed]
+    if ahead:
+        return min(delay, max(min(ahead) - elapsed, poll_min))
+    return delay
+
+
+class Completions:
+    """When recent jobs of each kind completed, in seconds after they were sent.
+
+    A job completed after the last poll that saw it active and by the one that saw it done;
+    the next job of its kind is polled halfway between and, if still running, at the end.
+    Training sends the same job step after step, so the bracket halves each step and
+    completions are noticed soon after they happen, where a quarter of the wait
+    (``POLL_FRACTION``) could be lost otherwise: IonQ's live records carry no predictions.
+    Bounded: the least recently completed kinds go first.
+    """
+
+    def __init__(self, maxsize: int = 64) -> None:
+        self.maxsize = maxsize
+        self._brackets: dict[Hashable, tuple[float, float]] = {}
+
+    def expected(self, kind: Hashable) -> tuple[float, ...]:
+        """When to poll a job of ``kind`` besides the usual schedule (seconds after sending)."""
+        bracket = self._brackets.get(kind)
+        return () if bracket is None else ((bracket[0] + bracket[1]) / 2, bracket[1])
+
+    def remember(self, kind: Hashable, active: float, done: float) -> None:
+        self._brackets.pop(kind, None)
+        self._brackets[kind] = (active, done)
+        while len(self._brackets) > self.maxsize:
+            del self._brackets[next(iter(self._brackets))]

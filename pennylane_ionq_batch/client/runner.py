@@ -131,7 +131,8 @@ async def run_job(client: IonQClient, job: JobRequest, outcome: JobOutcome, inde
         await _journal(journal, "submitted", job.name, job_id)
     outcome.job_ids[index] = job_id
     try:
-        record = await wait_for_completion(client, job_id, stats, sent=start)
+        record = await wait_for_completion(client, job_id, stats, sent=start,
+                                           kind=(job.backend, job.n_circuits, job.shots))
         histograms = await fetch_histograms(client, record, job, stats)
     except (JobFailedError, JobCanceledError) as exc:
         await _journal(journal, "finished", job.name,

@@ -10,6 +10,7 @@ import pytest
 from pennylane_ionq_batch.client.records import JobRecord
 from pennylane_ionq_batch.client.retry import (
     MAX_RETRY_AFTER,
+    Completions,
     backoff_delay,
     next_poll_delay,
     parse_retry_after,
@@ -113,3 +114,50 @@ class TestPollDelay:
         job = record("started", predicted_execution_duration_ms=1, started_at=None)
         delays = [next_poll_delay(job, e, poll_min=0.1, poll_max=5) for e in range(0, 100, 5)]
         assert delays[0] == 0.1 and delays == sorted(delays) and delays[-1] == 5
+
+
+def polls_until(done: float, expected: tuple[float, ...] = (), poll_min: float = 0.025,
+                latency: float = 0.0) -> list[float]:
+    """Poll times (s after sending) of a job that completes at ``done``, null predictions; a
+    poll sent at t sees the job as it is at t + ``latency``."""
+    job, t, polls = record("started"), 0.0, []
+    while True:
+        polls.append(t)
+        if t + latency >= done:
+            return polls
+        t += next_poll_delay(job, t, poll_min=poll_min, poll_max=10, expected=expected)
+
+
+class TestCompletions:
+    def test_an_expected_completion_adds_one_poll_there(self) -> None:
+        plain = polls_until(0.75)
+        assert plain[-1] == pytest.approx(0.9313, abs=1e-3)  # a quarter of the wait is lost
+        guided = polls_until(0.75, (0.8,))
+        assert guided[-1] == pytest.approx(0.8) and len(guided) == len(plain)
+        near = polls_until(0.75, (0.76,))  # the poll before was at 0.745: poll_min later instead
+        assert near[-1] == pytest.approx(plain[-2] + 0.025)
+        assert polls_until(0.75, (0.01,)) == plain  # already past: nothing changes
+        assert polls_until(0.75, (0.7, 0.8))[-2:] == pytest.approx([0.7, 0.8])
+
+    @pytest.mark.parametrize("latency", [0.0, 0.01, 0.03])
+    def test_steady_jobs_are_noticed_soon_and_never_at_more_cost(self, latency: float) -> None:
+        memory, lags, counts = Completions(), [], []
+        for _ in range(10):
+            polls = polls_until(0.75, memory.expected("step"), latency=latency)
+            memory.remember("step", max((p for p in polls if p + latency < 0.75), default=0.0),
+                            polls[-1])
+            lags.append(polls[-1] + latency - 0.75)
+            counts.append(len(polls))
+        assert max(lags[4:]) <= 0.025 + latency and max(counts) <= counts[0] + 1
+        if latency == 0.0:  # the usual schedule alone loses a quarter of the wait here
+            assert lags[0] > 0.15
+
+    def test_a_job_slower_than_expected_is_still_found(self) -> None:
+        polls = polls_until(3.0, (0.7, 0.76))
+        assert polls[-1] >= 3.0 and polls[-1] < 3.0 * 1.25 + 0.025
+
+    def test_bounded(self) -> None:
+        memory = Completions(maxsize=2)
+        for kind in "abc":
+            memory.remember(kind, 1.0, 2.0)
+        assert memory.expected("a") == () and memory.expected("c") == (1.5, 2.0)
