@@ -49,6 +49,17 @@ def _like(values: np.ndarray, arg: Any) -> Any:
                           autoray.get_dtype_name(arg))
 
 
+def _untracked(arg: Any) -> Any:
+    """``arg`` as a value autodiff does not track. SPSA never differentiates the cost, and
+    PennyLane prepares every circuit of a trainable argument for its gradient (decomposing it
+    for parameter shifts): about as much client time again as running it."""
+    if isinstance(arg, qml.numpy.tensor) and arg.requires_grad:
+        return qml.numpy.tensor(arg, requires_grad=False)
+    if getattr(arg, "requires_grad", False) and hasattr(arg, "detach"):  # torch
+        return arg.detach()
+    return arg
+
+
 class BatchSPSAOptimizer:
     """Simultaneous perturbation stochastic approximation, one IonQ job per step.
 
@@ -177,9 +188,10 @@ class BatchSPSAOptimizer:
                     minus[index] = arg - multiplier
                     delta.append(di)
             deltas.append(delta)
-            points += [(plus, kwargs), (minus, kwargs)]
+            points += [(list(map(_untracked, plus)), kwargs),
+                       (list(map(_untracked, minus)), kwargs)]
         if with_cost:
-            points.append((list(args), kwargs))
+            points.append((list(map(_untracked, args)), kwargs))
         evaluations = evaluate_together(objective_fn, points, self._memory)
         values = evaluations.values
         self.fallbacks += evaluations.fallbacks

@@ -121,6 +121,21 @@ class TestUpstreamCompatibility:
         assert np.allclose(a, b, atol=1e-10, rtol=0) and ours.k == theirs.k == 9
         assert ours.ak == pytest.approx(theirs.ak)
 
+    def test_the_cost_is_evaluated_at_values_autodiff_does_not_track(self) -> None:
+        """SPSA never differentiates the cost: PennyLane need not prepare gradients (which
+        costs about as much client time as the execution); the result stays trainable."""
+        seen = []
+
+        def cost(x, y):
+            seen.append((qml.math.requires_grad(x), qml.math.requires_grad(y)))
+            return qml.math.sum(x**2) + qml.math.sum(y)
+
+        x = pnp.array([0.4, -0.2], requires_grad=True)
+        y = pnp.array([1.0], requires_grad=False)
+        new_x, new_y = BatchSPSAOptimizer(maxiter=5).step(cost, x, y)
+        assert len(seen) >= 2 and set(seen) == {(False, False)}
+        assert new_x.requires_grad and not new_y.requires_grad and new_y is y
+
     def test_multiple_args_only_trainable_ones_move(self) -> None:
         def cost(x, y, z):
             return qml.math.sum(x**2) + qml.math.sum(y**2) + z
