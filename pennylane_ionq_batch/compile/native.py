@@ -33,7 +33,7 @@ import cmath
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 import numpy as np
@@ -57,11 +57,8 @@ N (or numbers shared by all N) for a batch. Entry-wise arithmetic serves both un
 
 
 class _Scalars:
-    """The numpy functions the compiler uses, for Python numbers (N = 1).
-
-    Below about a hundred members numpy's per-call cost is most of a compilation; one circuit
-    compiled with Python numbers takes a fraction of it. The two agree to rounding (~1e-16).
-    """
+    """The numpy functions the compiler uses, for Python numbers (N = 1): numpy's per-call
+    cost was most of a single circuit's compile time. The two agree to rounding."""
 
     exp = staticmethod(cmath.exp)
     cos = staticmethod(math.cos)
@@ -197,9 +194,8 @@ RECIPES: dict[str, Callable[..., Sequence[Step]]] = {
     "MS": _ms,
     "ZZ": lambda t: [("zz", to_radians(t))],
 }
-for _name, _pauli in _CONTROLLED.items():  # constant recipes: computed once
-    _steps = (*_controlled_rotation(_pauli, math.pi), ("u", 0, S))
-    RECIPES[_name] = lambda steps=_steps: steps
+RECIPES.update({name: partial(tuple, (*_controlled_rotation(p, math.pi), ("u", 0, S)))
+                for name, p in _CONTROLLED.items()})  # constant: computed once
 
 
 def supports_operation(op: Operator) -> bool:
@@ -272,7 +268,7 @@ class Compiled:
 
     shape: list[tuple[Any, ...]]  # ("gpi", q) · ("gpi2", q) · ("ms", a, b) · ("zz", a, b)
     values: np.ndarray  # (N, V): phases and angles in shape order
-    frames: dict[int, np.ndarray]  # trailing frames (turns), dropped before sending
+    frames: dict[int, Any]  # trailing frames in turns (floats, or arrays of N), not sent
     mismatch: np.ndarray  # (N,) bool: this member needs a compilation of its own
 
     def gates(self, i: int = 0) -> list[NativeGate]:
@@ -292,9 +288,9 @@ class _Batch:
     n: int
     entangler: str
     pending: dict[int, Mat] = field(default_factory=dict)
-    frame: dict[int, np.ndarray] = field(default_factory=dict)
+    frame: dict[int, Any] = field(default_factory=dict)  # turns: floats, or arrays of N
     shape: list[tuple[Any, ...]] = field(default_factory=list)
-    columns: list[np.ndarray] = field(default_factory=list)
+    columns: list[Any] = field(default_factory=list)
     is_phase: list[bool] = field(default_factory=list)
     mismatch: np.ndarray = field(init=False)
 
