@@ -30,7 +30,7 @@ from ..exceptions import (
 from .http import IonQClient, RequestStats
 from .plan import Histogram, JobRequest
 from .records import ACTIVE, AGGREGATE, PROBABILITIES, JobRecord, parse_histogram
-from .retry import next_poll_delay
+from .retry import first_poll_delay, next_poll_delay
 
 log = logging.getLogger("pennylane_ionq_batch.client")
 
@@ -177,7 +177,9 @@ async def wait_for_completion(client: IonQClient, job_id: str, stats: RequestSta
     """
     start = time.monotonic() if sent is None else sent
     expected = client.completions.expected(kind) if kind is not None else ()
-    last_status, active = None, 0.0
+    last_status, active = None, None
+    await asyncio.sleep(first_poll_delay(time.monotonic() - start, expected,
+                                         client.config.poll_min))
     while True:
         polled = time.monotonic() - start
         record = await client.get_job(job_id, stats)

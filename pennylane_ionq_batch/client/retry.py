@@ -95,11 +95,19 @@ def next_poll_delay(
     return delay
 
 
+def first_poll_delay(elapsed: float, expected: Sequence[float], poll_min: float) -> float:
+    """Seconds before a job's first status poll: none, or until its first expected time but
+    at most ``poll_min`` (the usual schedule's second poll), so a job that ends sooner than the
+    last one did is noticed no later than it would have been."""
+    return min(max(0.0, min(expected, default=0.0) - elapsed), poll_min)
+
+
 class Completions:
     """When recent jobs of each kind completed, in seconds after they were sent.
 
     A job completed after the last poll that saw it active and by the one that saw it done;
-    the next job of its kind is polled halfway between and, if still running, at the end.
+    the next job of its kind is first polled halfway between and, if still running, at the
+    end.
     Training sends the same job step after step, so the bracket halves each step and
     completions are noticed soon after they happen, where a quarter of the wait
     (``POLL_FRACTION``) could be lost otherwise: IonQ's live records carry no predictions.
@@ -115,8 +123,12 @@ class Completions:
         bracket = self._brackets.get(kind)
         return () if bracket is None else ((bracket[0] + bracket[1]) / 2, bracket[1])
 
-    def remember(self, kind: Hashable, active: float, done: float) -> None:
-        self._brackets.pop(kind, None)
+    def remember(self, kind: Hashable, active: float | None, done: float) -> None:
+        """A job of ``kind`` was last seen running ``active`` seconds after it was sent (None:
+        never), and completed by ``done``."""
+        before = self._brackets.pop(kind, None)
+        if active is None:  # done at its first poll: what the last job showed still holds
+            active = before[0] if before is not None and before[0] < done else 0.0
         self._brackets[kind] = (active, done)
         while len(self._brackets) > self.maxsize:
             del self._brackets[next(iter(self._brackets))]

@@ -12,6 +12,7 @@ from pennylane_ionq_batch.client.retry import (
     MAX_RETRY_AFTER,
     Completions,
     backoff_delay,
+    first_poll_delay,
     next_poll_delay,
     parse_retry_after,
     should_retry,
@@ -120,7 +121,7 @@ def polls_until(done: float, expected: tuple[float, ...] = (), poll_min: float =
                 latency: float = 0.0) -> list[float]:
     """Poll times (s after sending) of a job that completes at ``done``, null predictions; a
     poll sent at t sees the job as it is at t + ``latency``."""
-    job, t, polls = record("started"), 0.0, []
+    job, t, polls = record("started"), first_poll_delay(0.0, expected, poll_min), []
     while True:
         polls.append(t)
         if t + latency >= done:
@@ -129,22 +130,27 @@ def polls_until(done: float, expected: tuple[float, ...] = (), poll_min: float =
 
 
 class TestCompletions:
-    def test_an_expected_completion_adds_one_poll_there(self) -> None:
+    def test_expected_times_bring_polls_forward(self) -> None:
         plain = polls_until(0.75)
         assert plain[-1] == pytest.approx(0.9313, abs=1e-3)  # a quarter of the wait is lost
-        guided = polls_until(0.75, (0.8,))
-        assert guided[-1] == pytest.approx(0.8) and len(guided) == len(plain)
-        near = polls_until(0.75, (0.76,))  # the poll before was at 0.745: poll_min later instead
-        assert near[-1] == pytest.approx(plain[-2] + 0.025)
-        assert polls_until(0.75, (0.01,)) == plain  # already past: nothing changes
+        assert polls_until(0.75, (0.8,))[-1] == pytest.approx(0.8)
         assert polls_until(0.75, (0.7, 0.8))[-2:] == pytest.approx([0.7, 0.8])
+        assert polls_until(0.72, (0.7, 0.71))[-2:] == pytest.approx([0.7, 0.725])  # poll_min
+        assert polls_until(0.75, (0.0,)) == plain  # nothing ahead: the usual schedule
+
+    def test_a_short_job_is_polled_first_when_the_last_one_ended(self) -> None:
+        assert polls_until(0.004, (0.003, 0.006), poll_min=0.25) == pytest.approx([0.003,
+                                                                                   0.253])
+        assert polls_until(0.004, (0.005, 0.006), poll_min=0.25) == pytest.approx([0.005])
+        # never later than poll_min, where the usual schedule polls a second time
+        assert polls_until(0.3, (60.0,), poll_min=0.25)[0] == 0.25
 
     @pytest.mark.parametrize("latency", [0.0, 0.01, 0.03])
     def test_steady_jobs_are_noticed_soon_and_never_at_more_cost(self, latency: float) -> None:
         memory, lags, counts = Completions(), [], []
         for _ in range(10):
             polls = polls_until(0.75, memory.expected("step"), latency=latency)
-            memory.remember("step", max((p for p in polls if p + latency < 0.75), default=0.0),
+            memory.remember("step", max((p for p in polls if p + latency < 0.75), default=None),
                             polls[-1])
             lags.append(polls[-1] + latency - 0.75)
             counts.append(len(polls))
