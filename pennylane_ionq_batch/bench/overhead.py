@@ -9,6 +9,7 @@ cached (the structure seen before, new parameter values).
 
 from __future__ import annotations
 
+import time
 import tracemalloc
 from dataclasses import dataclass
 from typing import Any
@@ -107,6 +108,22 @@ def overhead_row(n: int, compare: bool = True) -> OverheadRow:
     return row
 
 
+def first_sightings(samples: int = 200) -> tuple[int, list[float]]:
+    """Operations per circuit, and ms to compile and serialise each of ``samples`` circuits
+    into an empty structure cache (every structure seen for the first time)."""
+    with emulator() as server:
+        dev = qml.device("ionq.batch", wires=8, api_url=server.url, api_key=KEY)
+        pipeline = build_pipeline(dev.wires, dev.options, max_qubits=dev.max_qubits)
+        prepared, _ = pipeline(sel_tapes(samples, seed=2))
+        entangler, times = dev.entangler(), []
+        for tape in prepared:
+            ops, order = tape.operations, dev._wire_order(tape)
+            start = time.perf_counter()
+            StructureCache().serialize([ops], [order], entangler)
+            times.append((time.perf_counter() - start) * 1e3)
+    return len(prepared[0].operations), times
+
+
 @dataclass
 class GradientRun:
     device: str
@@ -168,6 +185,7 @@ def report(sizes: tuple[int, ...] = (10, 100, 1000, 5000), compare: bool = True)
         elif compared:
             line += [f"failed: {r.theirs_error}", "—", "—", "—"]
         table.append(line)
+    operations, first = first_sightings()
     grad = gradient_runs(compare)
     gtable = [[g.device, g.circuits, g.jobs, g.http_requests, f"{g.seconds:.2f}"] for g in grad]
     note = "" if compared else ("\n(pennylane-ionq is not installed: pip install -e '.[bench]' "
@@ -176,6 +194,9 @@ def report(sizes: tuple[int, ...] = (10, 100, 1000, 5000), compare: bool = True)
             "shots; emulator --latency instant in another process. Client CPU = this "
             "process's CPU time during qml.execute (preprocess + compile + HTTP + parse).\n\n"
             + markdown(header, table) + note
+            + f"\n\nA structure seen for the first time ({operations} operations): compile + "
+              f"serialise {np.median(first):.2f} ms (median of {len(first)}; fastest "
+              f"{min(first):.2f}, slowest {max(first):.2f}), each into an empty cache."
             + "\n\nParameter-shift gradient, 48 parameters × 10 broadcast samples:\n\n"
             + markdown(["device", "circuits", "jobs", "HTTP requests", "seconds"], gtable))
 
