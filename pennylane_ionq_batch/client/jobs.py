@@ -190,7 +190,7 @@ async def wait_for_completion(client: IonQClient, job_id: str, stats: RequestSta
         _raise_if_ended(record)
         if record.status == "completed":
             if kind is not None:
-                client.completions.remember(kind, active, time.monotonic() - start)
+                client.completions.remember(kind, active, polled)  # both: when sent
             return record
         active = polled
         await asyncio.sleep(next_poll_delay(record, time.monotonic() - start,
