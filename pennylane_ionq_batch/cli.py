@@ -256,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     overhead.set_defaults(func=_bench_overhead)
     training = bench.add_parser("train", help="seconds, jobs and requests per SPSA step under "
                                 "IonQ-like latency, against pennylane-ionq and qml.SPSA")
-    training.add_argument("--steps", type=int, default=3)
+    training.add_argument("--steps", type=int, default=5)
     training.add_argument("--latency", default="ionq-cloud", choices=["ionq-cloud", "ionq-qpu"],
                           help="ionq-qpu: an emulated QPU with a ten-minute queue per job "
                           "(scaled), with and without an IonQ session")

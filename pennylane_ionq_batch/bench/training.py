@@ -45,7 +45,7 @@ def _loop_cost(circuit: qml.QNode, X: np.ndarray, Y: np.ndarray) -> Callable[[An
     return cost
 
 
-def training_rows(steps: int = 3, time_scale: float = 0.1, compare: bool = True,
+def training_rows(steps: int = 5, time_scale: float = 0.1, compare: bool = True,
                   latency: str = "ionq-cloud") -> tuple[list[TrainingRow], dict[str, float]]:
     """Seconds, jobs and requests per step for each setup, and the floors.
 
@@ -101,7 +101,7 @@ def training_rows(steps: int = 3, time_scale: float = 0.1, compare: bool = True,
     return rows, floors
 
 
-def report(steps: int = 3, time_scale: float = 0.1, compare: bool = True,
+def report(steps: int = 5, time_scale: float = 0.1, compare: bool = True,
            latency: str = "ionq-cloud") -> str:
     rows, floors = training_rows(steps, time_scale, compare, latency)
     best = min(r.seconds_per_step for r in rows)
