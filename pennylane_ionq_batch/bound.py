@@ -79,13 +79,13 @@ def _bind_operations(ops: Sequence[Operator], sizes: Sequence[int], values: np.n
     flat, k, out = values.tolist(), 0, []
     for op, n in zip(ops, sizes, strict=True):
         if n:
-            op = with_values(op, tuple(flat[k:k + n]))
+            op = _with_values(op, tuple(flat[k:k + n]))
             k += n
         out.append(op)
     return out
 
 
-def with_values(op: Any, data: tuple[Any, ...]) -> Any:
+def _with_values(op: Any, data: tuple[Any, ...]) -> Any:
     """``op`` with new scalar parameters of the same shapes.
 
     A plain operation (its values in its own ``data`` attribute) is copied as PennyLane's

@@ -106,8 +106,7 @@ class Completions:
     """When recent jobs of each kind completed, in seconds after they were sent.
 
     A job completed after the last poll that saw it active and by the one that saw it done;
-    the next job of its kind is first polled halfway between and, if still running, at the
-    end.
+    the next job of its kind is polled halfway between and, if still running, at the end.
     Training sends the same job step after step, so the bracket halves each step and
     completions are noticed soon after they happen, where a quarter of the wait
     (``POLL_FRACTION``) could be lost otherwise: IonQ's live records carry no predictions.
