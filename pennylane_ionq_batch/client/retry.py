@@ -82,15 +82,14 @@ def next_poll_delay(
 
     Guided by the job's predicted wait and execution time when IonQ gives them, never faster
     than ``POLL_FRACTION`` of the elapsed time (so a wrong prediction cannot cause a poll
-    storm), and never slower than ``poll_max`` (so a finished job is noticed). Without
-    predictions, the times in ``expected`` (from :class:`Completions`) bring the next poll
-    forward to the first of them still ahead, but not closer than ``poll_min``: a poll more
-    per expected time at most.
+    storm), and never slower than ``poll_max`` (so a finished job is noticed). The times in
+    ``expected`` (from :class:`Completions`) bring the next poll forward to the first of them
+    still ahead, but not closer than ``poll_min``: a poll more per expected time at most.
     """
     floor = max(poll_min, POLL_FRACTION * elapsed)
     guess = remaining_seconds(job, now or datetime.now(UTC))
     delay = min(max(floor, guess if guess is not None else 0.0), poll_max)
-    ahead = [t for t in expected if t > elapsed] if guess is None else []  # IonQ's first
+    ahead = [t for t in expected if t > elapsed]
     if ahead:
         return min(delay, max(min(ahead) - elapsed, poll_min))
     return delay

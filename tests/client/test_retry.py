@@ -138,11 +138,6 @@ class TestCompletions:
         assert polls_until(0.72, (0.7, 0.71))[-2:] == pytest.approx([0.7, 0.725])  # poll_min
         assert polls_until(0.75, (0.0,)) == plain  # nothing ahead: the usual schedule
 
-    def test_the_jobs_own_predictions_come_first(self) -> None:
-        job = record("ready", predicted_wait_time_ms=3000, predicted_execution_duration_ms=500)
-        assert next_poll_delay(job, 0.0, poll_min=0.05, poll_max=60,
-                               expected=(1.0, 2.0)) == pytest.approx(3.5)
-
     def test_a_short_job_is_polled_first_when_the_last_one_ended(self) -> None:
         assert polls_until(0.004, (0.003, 0.006), poll_min=0.25) == pytest.approx([0.003,
                                                                                    0.253])
