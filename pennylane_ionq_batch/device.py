@@ -44,7 +44,7 @@ from .config import (
 )
 from .exceptions import APIError, ConfigurationError, TransportError
 from .payload import SerializedCircuit
-from .preprocess import build_pipeline, preprocess_by_structure
+from .preprocess import build_pipeline, preprocess_by_structure, setup_execution_config
 from .preprocess_cache import PreprocessCache
 from .pricing import Estimate
 from .qpu import Spending, open_session
@@ -347,6 +347,10 @@ class IonQBatchDevice(Device):
     def entangler(self) -> str:
         """The two-qubit native gate, ``"ms"`` or ``"zz"``, from the backend's native gates."""
         return entangler_for(self.backend, self.options.noise_model)
+
+    def setup_execution_config(self, config: ExecutionConfig | None = None,
+                               circuit: QuantumScript | None = None) -> ExecutionConfig:
+        return setup_execution_config(super().setup_execution_config(config, circuit))
 
     def preprocess_transforms(self, execution_config: ExecutionConfig | None = None
                               ) -> CompilePipeline:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pennylane as qml
+from pennylane.devices import ExecutionConfig
+from pennylane.math import Interface
 
 from pennylane_ionq_batch.bound import BoundScript, bound_values, fingerprint, structure_token
 
@@ -82,3 +84,28 @@ def test_fingerprints_compare_bound_tapes_without_building_them() -> None:
     assert not any(t.operations_built for t in [*first, *second])
     plain = first[0].copy()
     assert fingerprint(plain) == plain.hash
+
+
+def test_autograd_parameters_are_converted_by_the_pipeline_and_gradients_stay_exact() -> None:
+    """PennyLane's own conversion (after the device's preprocessing) would rebuild every bound
+    tape; for autograd the device's pipeline converts first instead."""
+    dev = qml.device("ionq.batch", wires=3, backend="emulator")
+    config = dev.setup_execution_config(ExecutionConfig(interface=Interface.AUTOGRAD))
+    assert config.convert_to_numpy is False
+    for interface in (Interface.NUMPY, Interface.JAX_JIT):
+        assert dev.setup_execution_config(ExecutionConfig(interface=interface)).convert_to_numpy
+    rng = np.random.default_rng(7)
+    weights = qml.numpy.array(rng.uniform(0, 3, (2, 3, 3)), requires_grad=True)
+    xs = qml.numpy.array(rng.uniform(0, 1, (4, 3)), requires_grad=False)
+    grads = []
+    for device in (dev, qml.device("default.qubit", wires=3)):
+        @qml.qnode(device, diff_method="parameter-shift")
+        def circuit(w, x):
+            qml.AngleEmbedding(x, wires=range(3))
+            qml.StronglyEntanglingLayers(w, wires=range(3))
+            return qml.expval(qml.Z(0) @ qml.Z(2))
+
+        cost = lambda w, c=circuit: qml.math.sum(c(w, xs))  # noqa: E731
+        grads.append([qml.grad(cost)(weights) for _ in range(3)])  # learned by the third
+    assert np.allclose(grads[0], grads[1], rtol=0, atol=1e-10)
+    assert dev.metrics["preprocess_cache_hits"] > 0
