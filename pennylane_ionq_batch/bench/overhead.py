@@ -165,6 +165,7 @@ def gradient_runs(compare: bool = True) -> list[GradientRun]:
 
 
 def report(sizes: tuple[int, ...] = (10, 100, 1000, 5000), compare: bool = True) -> str:
+    operations, first = first_sightings()  # before the big batches: their memory lingers
     rows = [overhead_row(n, compare) for n in sizes]
     compared = any(r.theirs_cpu_us is not None or r.theirs_error for r in rows)
     header = ["tapes", "preprocess, uncached", "cached", "compile+serialise, uncached",
@@ -185,7 +186,6 @@ def report(sizes: tuple[int, ...] = (10, 100, 1000, 5000), compare: bool = True)
         elif compared:
             line += [f"failed: {r.theirs_error}", "—", "—", "—"]
         table.append(line)
-    operations, first = first_sightings()
     grad = gradient_runs(compare)
     gtable = [[g.device, g.circuits, g.jobs, g.http_requests, f"{g.seconds:.2f}"] for g in grad]
     note = "" if compared else ("\n(pennylane-ionq is not installed: pip install -e '.[bench]' "
