@@ -57,6 +57,16 @@ def run_both(make: Callable[[Any], Any], wires: int, seed: int = 0) -> tuple[Any
     return ours, expected, jobs
 
 
+def steps(opt: Any, cost: Callable[[Any], Any], params: Any, count: int = 3
+          ) -> tuple[Any, list[Any]]:
+    """``count`` optimizer steps, as the tutorials write them: (final parameters, costs)."""
+    costs = []
+    for _ in range(count):
+        params, value = opt.step_and_cost(cost, params)
+        costs.append(value)
+    return params, costs
+
+
 def assert_close(ours: Any, expected: Any, atol: float = EXACT) -> None:
     if isinstance(expected, (list, tuple)):
         assert len(ours) == len(expected)

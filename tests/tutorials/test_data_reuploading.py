@@ -7,7 +7,7 @@ import numpy as np
 import pennylane as qml
 from pennylane import numpy as pnp
 
-from .conftest import assert_close, run_both
+from .conftest import assert_close, run_both, steps
 
 STATES = [np.array([[1, 0], [0, 0]]), np.array([[0.5, 0.5], [0.5, 0.5]])]  # |0⟩, |+⟩
 X = np.array([[0.2, -0.4, 0.0], [0.9, 0.1, 0.0], [-0.5, 0.7, 0.0]])
@@ -27,11 +27,7 @@ def reuploading(dev):
 
     params = pnp.array(np.random.uniform(size=(3, 3)), requires_grad=True)
     opt = qml.AdamOptimizer(0.3)
-    losses = []
-    for _ in range(3):
-        params, loss = opt.step_and_cost(cost, params)
-        losses.append(loss)
-    return params, losses
+    return steps(opt, cost, params)
 
 
 def test_reuploading_classifier_matches() -> None:

@@ -7,7 +7,7 @@ import numpy as np
 import pennylane as qml
 from pennylane import numpy as pnp
 
-from .conftest import assert_close, run_both
+from .conftest import assert_close, run_both, steps
 
 GRAPH = nx.Graph([(0, 1), (1, 2), (2, 3), (3, 0)])
 COST_H, MIXER_H = qml.qaoa.maxcut(GRAPH)
@@ -32,11 +32,7 @@ def optimise(dev):
 
     params = pnp.array([[0.5, 0.5], [0.5, 0.5]], requires_grad=True)
     opt = qml.GradientDescentOptimizer(stepsize=0.1)
-    costs = []
-    for _ in range(3):
-        params, value = opt.step_and_cost(cost, params)
-        costs.append(value)
-    return params, costs
+    return steps(opt, cost, params)
 
 
 def test_maxcut_training_matches() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pennylane as qml
 from pennylane import numpy as pnp
 
-from .conftest import assert_close, run_both
+from .conftest import assert_close, run_both, steps
 
 
 def natural_gradient(dev):
@@ -21,11 +21,7 @@ def natural_gradient(dev):
 
     opt = qml.QNGOptimizer(stepsize=0.05, approx="block-diag")
     params = pnp.array([0.432, -0.123, 0.543, 0.233], requires_grad=True)
-    costs = []
-    for _ in range(3):
-        params, value = opt.step_and_cost(circuit, params)
-        costs.append(value)
-    return params, costs
+    return steps(opt, circuit, params)
 
 
 def test_qng_matches() -> None:
