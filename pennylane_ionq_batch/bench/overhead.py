@@ -9,9 +9,9 @@ cached (the structure seen before, new parameter values).
 
 from __future__ import annotations
 
-import time
 import tracemalloc
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -118,9 +118,8 @@ def first_sightings(samples: int = 200) -> tuple[int, list[float]]:
         entangler, times = dev.entangler(), []
         for tape in prepared:
             ops, order = tape.operations, dev._wire_order(tape)
-            start = time.perf_counter()
-            StructureCache().serialize([ops], [order], entangler)
-            times.append((time.perf_counter() - start) * 1e3)
+            seconds, _ = timed(partial(StructureCache().serialize, [ops], [order], entangler))
+            times.append(seconds * 1e3)
     return len(prepared[0].operations), times
 
 
