@@ -349,7 +349,7 @@ class _Batch:
         xp = _xp(theta)
         theta = theta - 2 * math.pi * xp.round(theta / (2 * math.pi))  # into [−π, π]
         big = abs(theta) > math.pi / 2  # exp(−iπ/2 ZZ) ∝ Z⊗Z: free frames
-        if big is True or (xp is np and big.any()):
+        if big.any() if xp is np else big:
             theta = xp.where(big, theta - xp.copysign(math.pi, theta), theta)
             for q in (a, b):
                 p = self.pending.get(q, I2)
