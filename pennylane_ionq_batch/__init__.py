@@ -20,9 +20,11 @@ from .exceptions import (
     TransportError,
 )
 from .optimize import BatchSPSAOptimizer, LatencyBalanced, StepStats, Tiered
+from .stats import ExecutionStats, Timing
 
 __all__ = [
     "IonQBatchDevice", "BatchSPSAOptimizer", "LatencyBalanced", "StepStats", "Tiered",
+    "ExecutionStats", "Timing",
     "IonQBatchError", "ConfigurationError", "CredentialsError", "CostLimitError",
     "CompilationError", "APIError", "RetriableAPIError", "ResponseError", "TransportError",
     "MaybeSentError",

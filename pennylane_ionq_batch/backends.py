@@ -9,8 +9,15 @@ of IonQ's API document (September 2026: ``simulator``, ``qpu.forte-1``,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import warnings
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
+
+from .exceptions import APIError, ConfigurationError, TransportError
+
+log = logging.getLogger("pennylane_ionq_batch")
 
 
 @dataclass(frozen=True)
@@ -119,3 +126,52 @@ def spec_from_catalog(name: str, qubits: int, native_gates: Sequence[str] | None
                        supported_native_gates=native,
                        error_mitigations=tuple(error_mitigations)
                        if error_mitigations is not None else None, from_catalog=True)
+
+
+class CatalogEntry(Protocol):
+    """What :func:`resolve_backend` reads of one ``GET /backends`` entry (the client's
+    ``BackendRecord``)."""
+
+    @property
+    def backend(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def qubits(self) -> int: ...
+    @property
+    def native_gates(self) -> tuple[str, ...] | None: ...
+    @property
+    def error_mitigations(self) -> tuple[str, ...] | None: ...
+    @property
+    def degraded(self) -> bool: ...
+
+
+def resolve_backend(name: str, read_catalog: Callable[[], Iterable[CatalogEntry]]
+                    ) -> BackendSpec:
+    """``name``'s spec from IonQ's catalogue (``read_catalog()``), read before any job.
+
+    An unknown or retired backend is refused with the list of those available; one reported
+    unavailable or degraded is used with a logged warning. If the catalogue cannot be read,
+    the built-in table answers for the backends it knows, with a warning.
+    """
+    try:
+        catalog = read_catalog()
+    except (APIError, TransportError) as exc:
+        known = lookup_backend(name)
+        if known is None:
+            raise
+        warnings.warn(f"ionq.batch: could not read IonQ's backend catalogue ({exc}); "
+                      f"using the built-in description of {name}", stacklevel=5)
+        return known
+    records = {r.backend: r for r in catalog}
+    record = records.get(name)
+    if record is None or record.status == "retired":
+        available = sorted(b for b, r in records.items() if r.status != "retired")
+        state = "retired" if record is not None else "not in IonQ's catalogue"
+        raise ConfigurationError(f"ionq.batch: backend {name!r} is {state}; available: "
+                                 f"{', '.join(available)}")
+    if record.status not in ("available", "") or record.degraded:
+        log.warning("ionq.batch: IonQ reports %s as %s%s", name, record.status,
+                    " (degraded)" if record.degraded else "")
+    return spec_from_catalog(name, record.qubits, record.native_gates,
+                             record.error_mitigations)

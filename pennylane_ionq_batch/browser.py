@@ -13,7 +13,6 @@ from typing import Any
 
 from .client import IonQClient, JobRecord, Journal, RequestStats
 from .client.jobs import fetch_histograms, job_timing
-from .client.plan import JobRequest
 from .client.records import JobCost
 from .runtime import background_loop
 
@@ -99,10 +98,9 @@ class Browser:
         basis states, qubit 0 the least significant bit)."""
         record = self._run(self.client.get_job(job_id))
         children = record.child_job_ids
-        request = JobRequest(body=b"", name=record.name or job_id,
-                             n_circuits=max(1, len(children)), multi=bool(children),
-                             sharpen=sharpen)
-        return list(self._run(fetch_histograms(self.client, record, request, RequestStats())))
+        return list(self._run(fetch_histograms(self.client, record, RequestStats(),
+                                               circuits=max(1, len(children)),
+                                               multi=bool(children), sharpen=sharpen)))
 
     def cost(self, job_id: str) -> JobCost:
         """``GET /jobs/{id}/cost``: the estimate, and the bill once the job has ended."""

@@ -133,6 +133,20 @@ CLIENT_OPTIONS = tuple(f.name for f in fields(ClientConfig) if f.name not in ("a
                                                                                "api_key"))
 
 
+def client_config(api_url: str | None, api_key: str | None, options: Any,
+                  defaults: Mapping[str, Any] | None = None) -> ClientConfig:
+    """The HTTP settings of a device: its URL and key (explicit, else the environment) and
+    ``client_options`` over ``defaults``."""
+    if not isinstance(options or {}, Mapping):
+        raise ConfigurationError(f"ionq.batch: client_options must be a dict, got {options!r}")
+    extra = set(options or {}) - set(CLIENT_OPTIONS)
+    if extra:
+        raise ConfigurationError(f"ionq.batch: unknown client_options {sorted(extra)}; "
+                                 f"known: {list(CLIENT_OPTIONS)}")
+    return ClientConfig(api_url=resolve_api_url(api_url), api_key=resolve_api_key(api_key),
+                        **{**(defaults or {}), **(options or {})})
+
+
 def resolve_api_key(api_key: str | None) -> str:
     """Explicit key, else ``IONQ_API_KEY``; raise a CredentialsError that says how to fix it."""
     key = api_key if api_key is not None else os.environ.get("IONQ_API_KEY", "")
@@ -152,6 +166,76 @@ def resolve_api_url(api_url: str | None) -> str:
         raise ConfigurationError(f"ionq.batch: api_url must be a string such as "
                                  f"{DEFAULT_API_URL!r}, got {api_url!r}")
     return normalize_api_url(api_url or os.environ.get("IONQ_API_URL") or DEFAULT_API_URL)
+
+
+def parse_backend(backend: Any) -> tuple[str, bool]:
+    """A device's ``backend`` → (IonQ backend, emulated?): ``"emulator:qpu.aria-1"`` →
+    ``("qpu.aria-1", True)``; ``"emulator"`` → ``("simulator", True)``."""
+    if not isinstance(backend, str):
+        raise ConfigurationError(f"ionq.batch: backend must be a string, got {backend!r}")
+    if backend == "emulator":
+        return "simulator", True
+    if backend.startswith("emulator:"):
+        return backend.split(":", 1)[1], True
+    return backend, False
+
+
+def _is_bool(value: Any) -> bool:
+    return value in (True, False)  # 0 and 1 pass: pl-device-test sends device kwargs as ints
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeviceOptions:
+    """A device's own options (beside its jobs' and its HTTP client's), checked once.
+
+    Attributes are those of :class:`~pennylane_ionq_batch.IonQBatchDevice` of the same names;
+    ``emulated`` says whether the backend is the embedded emulator, and ``seed`` is already
+    resolved (an int, or None for fresh entropy).
+    """
+
+    emulated: bool = False
+    seed: int | None = None
+    timeout: float | None = None
+    max_cost: float | None = None
+    budget: float | None = None
+    structure_cache_size: int = 256
+    journal: bool | str | os.PathLike[str] | None = None
+    cancel_on_interrupt: bool = True
+    emulator_noise: bool = True
+    emulator_contract: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.seed is not None and (not isinstance(self.seed, int) or isinstance(self.seed, bool)
+                                      or self.seed < 0):
+            raise ConfigurationError(f"ionq.batch: seed must be a non-negative int, "
+                                     f'"global" or None, got {self.seed!r}')
+        if self.timeout is not None and (not isinstance(self.timeout, (int, float))
+                                         or isinstance(self.timeout, bool)
+                                         or not 0 < self.timeout < math.inf):
+            raise ConfigurationError(f"ionq.batch: timeout must be positive seconds, got "
+                                     f"{self.timeout!r}")
+        if not isinstance(self.structure_cache_size, int) or self.structure_cache_size < 1:
+            raise ConfigurationError("ionq.batch: structure_cache_size must be a positive int, "
+                                     f"got {self.structure_cache_size!r}")
+        for name in ("max_cost", "budget"):
+            limit = getattr(self, name)
+            if limit is not None and (not isinstance(limit, (int, float))
+                                      or isinstance(limit, bool) or not limit >= 0):
+                raise ConfigurationError(f"ionq.batch: {name} must be a non-negative amount, "
+                                         f"got {limit!r}")
+        if self.journal is not None and not isinstance(self.journal, (bool, str, os.PathLike)):
+            raise ConfigurationError(f"ionq.batch: journal must be True, False or a file path, "
+                                     f"got {self.journal!r}")
+        for name in ("cancel_on_interrupt", "emulator_noise"):
+            if not _is_bool(getattr(self, name)):
+                raise ConfigurationError(f"ionq.batch: {name} must be True or False, got "
+                                         f"{getattr(self, name)!r}")
+        if self.emulator_contract not in (None, "current", "legacy"):
+            raise ConfigurationError('ionq.batch: emulator_contract must be "current" or '
+                                     f'"legacy", got {self.emulator_contract!r}')
+        if (not self.emulator_noise or self.emulator_contract is not None) and not self.emulated:
+            raise ConfigurationError("ionq.batch: emulator_noise and emulator_contract apply "
+                                     'to the emulator only, e.g. backend="emulator:qpu.forte-1"')
 
 
 MIN_DEBIASING_SHOTS = 500

@@ -66,6 +66,7 @@ class Estimate:
     single_qubit_gates: int
     multi_qubit_gates: int
     rates: Rates | None  # None: the backend is free (the simulator)
+    per_job: tuple[float, ...] = ()  # each job's share of ``total``, in the plan's order
 
     def explain(self) -> str:
         if self.rates is None:
@@ -80,13 +81,17 @@ class Estimate:
         return f"{self.total:.2f} {self.unit} ({self.explain()})"
 
 
-def estimate(items: Sequence[tuple[SerializedCircuit, int, Rates | None]]) -> Estimate:
-    """Price every ``(circuit, shots, rates)``: a circuit run with that many shots, at those
-    rates (None: a free backend)."""
+Item = tuple[SerializedCircuit, int, "Rates | None"]
+
+
+def estimate(jobs: Sequence[Sequence[Item]]) -> Estimate:
+    """Price every job's ``(circuit, shots, rates)`` items: a circuit run with that many shots,
+    at those rates (None: a free backend)."""
+    per_job = tuple(sum(r.circuit(c, s) for c, s, r in job if r is not None) for job in jobs)
+    items = [item for job in jobs for item in job]
     priced = [r for _, _, r in items if r is not None]
-    total = sum(r.circuit(c, s) for c, s, r in items if r is not None)
-    return Estimate(total, priced[0].unit if priced else "usd", len(items),
+    return Estimate(sum(per_job), priced[0].unit if priced else "usd", len(items),
                     max((s for _, s, _ in items), default=0),
                     sum(c.single_qubit_gates for c, _, _ in items),
                     sum(c.multi_qubit_gates for c, _, _ in items),
-                    priced[0] if priced else None)
+                    priced[0] if priced else None, per_job)

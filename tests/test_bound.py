@@ -8,7 +8,12 @@ import pennylane as qml
 from pennylane.devices import ExecutionConfig
 from pennylane.math import Interface
 
-from pennylane_ionq_batch.bound import BoundScript, bound_values, fingerprint, structure_token
+from pennylane_ionq_batch.preprocess.bound import (
+    BoundScript,
+    bound_values,
+    compile_token,
+    fingerprint,
+)
 
 
 def tapes(n: int, seed: int = 0) -> list[qml.tape.QuantumScript]:
@@ -32,7 +37,7 @@ def test_operations_are_built_when_read_and_equal_the_pipeline() -> None:
     batch = tapes(5)
     out, _ = bound(dev, batch)
     assert not any(t.operations_built for t in out)
-    assert all(structure_token(t) is not None and len(bound_values(t)) == 21 for t in out)
+    assert all(compile_token(t) is not None and len(bound_values(t)) == 21 for t in out)
     expected, _ = dev.preprocess_transforms()[0].kwargs["pipeline"](batch)
     for ours, theirs in zip(out, expected, strict=True):
         assert [op.name for op in ours.operations] == [op.name for op in theirs.operations]
@@ -48,7 +53,7 @@ def test_copies_and_pytrees_are_plain_tapes_of_the_same_operations() -> None:
     dev = qml.device("ionq.batch", wires=3, backend="emulator")
     (tape,), _ = bound(dev, tapes(1))
     copy = tape.copy()
-    assert bound_values(copy) is None and structure_token(copy) is None  # not bound any more
+    assert bound_values(copy) is None and compile_token(copy) is None  # not bound any more
     assert qml.equal(copy, tape)
     leaves, tree = qml.pytrees.flatten(tape)
     rebuilt = qml.pytrees.unflatten(leaves, tree)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pennylane_ionq_batch.cli import build_parser, main
+from pennylane_ionq_batch.apps.cli import build_parser, main
 
 
 def test_demo_runs_on_the_embedded_emulator(capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,9 +8,9 @@ import numpy as np
 import pennylane as qml
 import pytest
 
-from pennylane_ionq_batch.cli import main
+from pennylane_ionq_batch.apps.cli import main
+from pennylane_ionq_batch.apps.train import moons, train
 from pennylane_ionq_batch.emulator import EmulatorServer
-from pennylane_ionq_batch.train import moons, train
 
 from .conftest import LOCAL
 

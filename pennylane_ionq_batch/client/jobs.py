@@ -14,7 +14,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Hashable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,6 +26,7 @@ from ..exceptions import (
     JobFailedError,
     MaybeSentError,
 )
+from ..stats import Timing
 from .http import IonQClient, RequestStats
 from .plan import Histogram, JobRequest
 from .records import ACTIVE, AGGREGATE, PROBABILITIES, JobRecord, parse_histogram
@@ -40,16 +40,7 @@ CLOCK_SKEW = timedelta(seconds=120)
 MAX_LOOKUP_PAGES = 2_000  # a safety net only: 50,000 jobs, children included
 
 
-@dataclass(frozen=True)
-class JobTiming:
-    """Where one job's time went: IonQ's queue and execution, and the client's round trip."""
-
-    queue_s: float
-    execution_s: float
-    round_trip_s: float
-
-
-def job_timing(record: JobRecord, round_trip_s: float) -> JobTiming:
+def job_timing(record: JobRecord, round_trip_s: float) -> Timing:
     """Queue = started − submitted; execution = IonQ's ``execution_duration_ms``.
 
     The live service leaves ``started_at`` null; the queue is then the round trip less the
@@ -60,7 +51,7 @@ def job_timing(record: JobRecord, round_trip_s: float) -> JobTiming:
         queue = (record.started_at - record.submitted_at).total_seconds()
     else:
         queue = round_trip_s - execution
-    return JobTiming(max(0.0, queue), execution, round_trip_s)
+    return Timing(max(0.0, queue), execution, round_trip_s)
 
 
 async def find_job(client: IonQClient, job: JobRequest, sent_at: datetime,
@@ -199,24 +190,26 @@ async def wait_for_completion(client: IonQClient, job_id: str, stats: RequestSta
                                             expected=expected))
 
 
-async def fetch_histograms(client: IonQClient, record: JobRecord, job: JobRequest,
-                           stats: RequestStats) -> list[Histogram]:
-    """Probabilities of each circuit of a completed job, in submission order."""
+async def fetch_histograms(client: IonQClient, record: JobRecord, stats: RequestStats, *,
+                           circuits: int, multi: bool, sharpen: bool = False
+                           ) -> list[Histogram]:
+    """Probabilities of each of the ``circuits`` circuits of a completed job (a multi-circuit
+    job if ``multi``), in submission order; ``sharpen`` reads debiased results sharpened."""
     if record.results is None:
         why = ("it was a dry run (IonQ prices and compiles, but does not run, a dry_run job)"
                if record.dry_run else "its record names no results")
         raise JobError(f"IonQ job {record.id} completed without results: {why}",
                        job_id=record.id)
-    if not job.multi:
-        return [parse_histogram(await _single(client, record, job, stats), record.id)]
+    if not multi:
+        return [parse_histogram(await _single(client, record, sharpen, stats), record.id)]
     children = record.child_job_ids
-    if len(children) != job.n_circuits:
+    if len(children) != circuits:
         raise JobError(f"IonQ job {record.id}: {len(children)} child_job_ids for "
-                       f"{job.n_circuits} circuits", job_id=record.id)
-    data = await _aggregate(client, record, job, stats)
+                       f"{circuits} circuits", job_id=record.id)
+    data = await _aggregate(client, record, sharpen, stats)
     if data is None:  # the record offers no aggregate: each circuit's own results
         return list(await asyncio.gather(*(
-            _child(client, record.id, i, child, job.sharpen, stats)
+            _child(client, record.id, i, child, sharpen, stats)
             for i, child in enumerate(children))))
     if not isinstance(data, dict):
         raise JobError(f"IonQ job {record.id}: malformed aggregate {data!r:.200}",
@@ -234,19 +227,19 @@ def sharpen_params(sharpen: bool) -> dict[str, str] | None:
     return {"sharpen": "true"} if sharpen else None
 
 
-async def _single(client: IonQClient, record: JobRecord, job: JobRequest,
+async def _single(client: IonQClient, record: JobRecord, sharpen: bool,
                   stats: RequestStats) -> Any:
     results = record.results
     assert results is not None
     if results.legacy_url is not None:
         return await client.get_link(record.id, results.legacy_url, stats,
-                                     params=sharpen_params(job.sharpen))
-    if PROBABILITIES in results.artifacts and not job.sharpen:
+                                     params=sharpen_params(sharpen))
+    if PROBABILITIES in results.artifacts and not sharpen:
         return await client.get_artifact(record.id, results.artifacts[PROBABILITIES], stats)
-    return await client.get_probabilities(record.id, stats, sharpen=job.sharpen)
+    return await client.get_probabilities(record.id, stats, sharpen=sharpen)
 
 
-async def _aggregate(client: IonQClient, record: JobRecord, job: JobRequest,
+async def _aggregate(client: IonQClient, record: JobRecord, sharpen: bool,
                      stats: RequestStats) -> Any | None:
     """The aggregate ``{child id: probabilities}`` the record names, else None.
 
@@ -254,7 +247,7 @@ async def _aggregate(client: IonQClient, record: JobRecord, job: JobRequest,
     """
     results = record.results
     assert results is not None
-    if job.sharpen:
+    if sharpen:
         return None
     if results.legacy_url is not None:
         data = await client.get_link(record.id, results.legacy_url, stats)

@@ -24,8 +24,9 @@ from ..exceptions import (
     JobFailedError,
     JobTimeoutError,
 )
+from ..stats import Timing
 from .http import IonQClient, RequestStats
-from .jobs import JobTiming, fetch_histograms, job_timing, locate, submit, wait_for_completion
+from .jobs import fetch_histograms, job_timing, locate, submit, wait_for_completion
 from .journal import Journal
 from .plan import Histogram, JobRequest
 
@@ -53,7 +54,7 @@ class JobOutcome:
     histograms: list[Histogram]
     job_ids: list[str] = field(default_factory=list)
     stats: RequestStats = field(default_factory=RequestStats)
-    timings: list[JobTiming] = field(default_factory=list)
+    timings: list[Timing] = field(default_factory=list)
     created: list[int] = field(default_factory=list)
     billed: list[float] = field(default_factory=list)  # with RunPolicy.read_cost
 
@@ -133,7 +134,8 @@ async def run_job(client: IonQClient, job: JobRequest, outcome: JobOutcome, inde
     try:
         record = await wait_for_completion(client, job_id, stats, sent=start,
                                            kind=(job.backend, job.n_circuits, job.shots))
-        histograms = await fetch_histograms(client, record, job, stats)
+        histograms = await fetch_histograms(client, record, stats, circuits=job.n_circuits,
+                                             multi=job.multi, sharpen=job.sharpen)
     except (JobFailedError, JobCanceledError) as exc:
         await _journal(journal, "finished", job.name,
                        "failed" if isinstance(exc, JobFailedError) else "canceled")
@@ -172,7 +174,7 @@ async def run_jobs(client: IonQClient, jobs: Sequence[JobRequest],
     """
     outcome = outcome if outcome is not None else JobOutcome(histograms=[])
     outcome.job_ids[:] = [""] * len(jobs)
-    outcome.timings[:] = [JobTiming(0.0, 0.0, 0.0)] * len(jobs)
+    outcome.timings[:] = [Timing()] * len(jobs)
     tasks: list[asyncio.Task[list[Histogram]]] = []
     try:
         async with asyncio.timeout(policy.timeout):

@@ -1,7 +1,7 @@
 """Compile each circuit structure once; rebind parameters for a whole batch in one numpy pass.
 
 Training sends one structure many times with new parameters (a parameter-shift gradient of a
-48-parameter circuit is 96 tapes of it). Here a tape's *structure key* says everything the
+48-parameter circuit is 96 tapes of it). Here a tape's *compile key* says everything the
 compiled gates depend on except parameter values; tapes that share it are compiled together
 (:func:`.native.compile_slots` with N members) and serialised through one JSON format string
 per gate shape. A :class:`Template` per key keeps what never changes (the operations, constant
@@ -16,7 +16,6 @@ like it, so the gates sent never depend on the company a tape keeps.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -25,6 +24,7 @@ from typing import Any
 import numpy as np
 import orjson
 import pennylane as qml
+from cachetools import LRUCache
 from pennylane.operation import Operator
 from pennylane.wires import Wires
 
@@ -50,14 +50,14 @@ _PLAIN = frozenset(RECIPES) | {
 }
 
 
-def _freeze(value: Any) -> Hashable:
+def freeze(value: Any) -> Hashable:
     """A hashable stand-in for a hyper-parameter; operators count without their data."""
     if isinstance(value, Operator):
-        return (value.name, tuple(value.wires), _freeze(value.hyperparameters))
+        return (value.name, tuple(value.wires), freeze(value.hyperparameters))
     if isinstance(value, dict):
-        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+        return tuple(sorted((k, freeze(v)) for k, v in value.items()))
     if isinstance(value, (list, tuple, Wires)):
-        return tuple(_freeze(v) for v in value)
+        return tuple(freeze(v) for v in value)
     if isinstance(value, np.ndarray):
         return (value.shape, value.tobytes())
     try:
@@ -74,17 +74,17 @@ def _op_key(op: Operator) -> Hashable:
         return (name, wire_labels(op))
     values = tuple(np.asarray(qml.math.unwrap(d)).tobytes() for d in op.data) \
         if not rebinds(op) else ()  # compiled with these very values: they are structure
-    return (name, op.wires.labels, _freeze(op.hyperparameters),
+    return (name, op.wires.labels, freeze(op.hyperparameters),
             tuple(np.shape(qml.math.unwrap(d)) for d in op.data), values)
 
 
 def ops_key(ops: Sequence[Operator]) -> Hashable:
-    """The operations' part of :func:`structure_key`."""
+    """The operations' part of :func:`compile_key`."""
     return tuple(map(_op_key, ops))
 
 
-def structure_key(ops: Sequence[Operator], wire_order: Sequence[Any],
-                  entangler: str) -> Hashable:
+def compile_key(ops: Sequence[Operator], wire_order: Sequence[Any],
+                entangler: str) -> Hashable:
     """What a compiled circuit depends on besides parameter values.
 
     Operation names, wires, hyper-parameters and parameter shapes, the circuit's wire order
@@ -215,7 +215,7 @@ class StructureCache:
     def __init__(self, maxsize: int = 256) -> None:
         self.maxsize = maxsize
         self.stats = CacheStats()
-        self._templates: OrderedDict[Hashable, Template] = OrderedDict()
+        self._templates: LRUCache[Hashable, Template] = LRUCache(maxsize)
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -237,7 +237,7 @@ class StructureCache:
         groups: dict[Hashable, list[int]] = {}
         for i, wires in enumerate(wire_orders):
             token = tokens[i] if tokens is not None else None
-            key = (structure_key(tapes_ops[i], wires, entangler) if token is None
+            key = (compile_key(tapes_ops[i], wires, entangler) if token is None
                    else (entangler, tuple(wires), token))
             groups.setdefault(key, []).append(i)
         stats = CacheStats()
@@ -269,14 +269,9 @@ class StructureCache:
 
     def _lookup(self, key: Hashable) -> Template | None:
         with self._lock:
-            template = self._templates.get(key)
-            if template is not None:
-                self._templates.move_to_end(key)
-            return template
+            return self._templates.get(key)
 
     def _store(self, key: Hashable, template: Template) -> Template:
         with self._lock:
             self._templates[key] = template
-            while len(self._templates) > self.maxsize:
-                self._templates.popitem(last=False)
         return template

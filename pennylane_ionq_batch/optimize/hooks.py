@@ -17,25 +17,20 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from ..config import MAX_CIRCUITS_PER_JOB
+from ..stats import Timing
 
 
 @dataclass(frozen=True)
 class StepStats:
-    """What one optimizer step cost, as measured by the device(s)."""
+    """What one optimizer step cost, as measured by the device(s): circuits and jobs over
+    every execution of the step, and IonQ's times (the slowest job)."""
 
     step: int
     batch_size: int  # what the step held (perturbation pairs or samples)
     circuits: int
     jobs: int
-    queue_s: float
-    execution_s: float
-    round_trip_s: float
+    timing: Timing = field(default_factory=Timing)
     losses: tuple[float, ...] = field(default_factory=tuple)  # loss history so far
-
-    @property
-    def fixed_s(self) -> float:
-        """The part of a job's round trip that does not grow with its size."""
-        return max(0.0, self.round_trip_s - self.execution_s)
 
 
 @runtime_checkable
@@ -57,11 +52,12 @@ class LatencyBalanced:
         circuits_per_unit = max(1, stats.circuits // size)
         ceiling = min(self.maximum, MAX_CIRCUITS_PER_JOB // circuits_per_unit)
         target: float
-        if stats.execution_s <= 0:  # nothing measured yet (or free): grow while latency rules
-            target = size * 2 if stats.fixed_s > 0 else size
+        timing = stats.timing
+        if timing.execution_s <= 0:  # nothing measured yet (or free): grow while latency rules
+            target = size * 2 if timing.fixed_s > 0 else size
         else:
-            per_unit = stats.execution_s / size
-            target = self.ratio * stats.fixed_s / per_unit
+            per_unit = timing.execution_s / size
+            target = self.ratio * timing.fixed_s / per_unit
         new = math.ceil((size + target) / 2)
         return int(min(max(new, self.minimum), max(self.minimum, ceiling)))
 
@@ -71,8 +67,8 @@ class Tiered:
     """Queue under 1 s → 20, 1–3 s → 10, over 3 s → 5 (the issue's simple policy)."""
 
     def next_batch_size(self, stats: StepStats) -> int:
-        if stats.queue_s < 1.0:
+        if stats.timing.queue_s < 1.0:
             return 20
-        if stats.queue_s <= 3.0:
+        if stats.timing.queue_s <= 3.0:
             return 10
         return 5

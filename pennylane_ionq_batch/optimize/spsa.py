@@ -3,13 +3,13 @@
 ``qml.SPSAOptimizer`` calls the cost at θ + cΔ and at θ − cΔ separately (and once more at θ in
 ``step_and_cost``), and a cost that loops over samples calls its QNode once per sample: each
 call is a job. Here every evaluation a step needs goes through
-:func:`~pennylane_ionq_batch.deferral.evaluate_together`, so an ``ionq.batch`` device receives
+:func:`~pennylane_ionq_batch.recording.evaluate_together`, so an ``ionq.batch`` device receives
 them as one ``execute()`` — one job — whatever the shape of the cost.
 
 With the defaults (``resamplings=1``, no ``seed``/``rng``) the perturbations come from NumPy's
 global generator in the same order as upstream, so the trajectory is the same, also for a cost
 that draws from NumPy's generator itself (the record pass is invisible to it: see
-:mod:`~pennylane_ionq_batch.deferral` and docs/training.md).
+:mod:`~pennylane_ionq_batch.recording` and docs/training.md).
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ import os
 import warnings
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any
+from typing import Any, cast
 
 import autoray
 import numpy as np
 import pennylane as qml
 
-from ..deferral import Evaluations, Memory, evaluate_together
-from .fit import FitResult, run_fit
+from ..recording import Evaluations, Memory, evaluate_together
+from .fit import FitResult, check_fit_options, run_fit
 from .hooks import BatchSizeHook, StepStats
 
 Args = Sequence[Any]
@@ -108,7 +108,7 @@ class BatchSPSAOptimizer:
         self.fallbacks = 0  # evaluations that could not be answered from the step's batch
         self._memory: Memory = {}  # each call's last real results: the next step's placeholders
         self._warned = False
-        self._hook_sets = "resamplings"  # fit(batch_size="auto") points it at the mini-batch
+        self._hook_sizes_resamplings = True  # fit(batch_size="auto") points it at mini-batches
 
     # -- the upstream interface -----------------------------------------------------------------
     def step(self, objective_fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -149,10 +149,49 @@ class BatchSPSAOptimizer:
         ``dev.session(max_jobs=200)``) is entered for the whole run: every step's job runs in
         that IonQ session, which is ended at the end, on an error or on Ctrl-C.
         """
-        with session if session is not None else nullcontext():
-            return run_fit(self, cost, params, X, Y, batch_size=batch_size, epochs=epochs,
-                           checkpoint=checkpoint, checkpoint_every=checkpoint_every,
-                           callback=callback)
+        auto = batch_size == "auto"
+        check_fit_options(batch_size, epochs, self.batch_size_hook is not None)
+        hook = self.batch_size_hook.next_batch_size if auto and self.batch_size_hook else None
+        self._hook_sizes_resamplings = not auto
+        try:
+            with session if session is not None else nullcontext():
+                return run_fit(self, cost, params, X, Y, batch_size=batch_size, epochs=epochs,
+                               checkpoint=checkpoint, checkpoint_every=checkpoint_every,
+                               callback=callback, next_batch_size=hook)
+        finally:
+            self._hook_sizes_resamplings = True
+
+    # -- checkpoints ----------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """What continuing exactly needs (JSON-serialisable): the iteration, resamplings, the
+        loss history and the state of the generator perturbations are drawn from (NumPy's
+        global one when no ``rng``/``seed`` was given)."""
+        if self.rng is not None:
+            rng: dict[str, Any] = {"generator": self.rng.bit_generator.state}
+        else:
+            name, keys, pos, has_gauss, gauss = cast(tuple[Any, ...], np.random.get_state())
+            rng = {"global": [name, keys.tolist(), int(pos), int(has_gauss), float(gauss)]}
+        return {"k": self.k, "resamplings": self.resamplings, "losses": list(self.losses),
+                "rng": rng}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continue from a :meth:`state_dict` (restores NumPy's global generator when that is
+        what the state holds)."""
+        rng = state["rng"]
+        if "generator" in rng:
+            if self.rng is None:
+                raise ValueError("the state was saved with a seeded generator; create the "
+                                 "optimizer with seed= or rng= to load it")
+            self.rng.bit_generator.state = rng["generator"]
+        else:
+            name, keys, pos, has_gauss, gauss = rng["global"]
+            np.random.set_state((name, np.array(keys, dtype=np.uint32), pos, has_gauss, gauss))
+        self.k, self.resamplings = int(state["k"]), int(state["resamplings"])
+        self.losses = [float(x) for x in state["losses"]]
+
+    def permutation(self, n: int) -> np.ndarray:
+        """A random order of ``n`` samples, from the generator perturbations are drawn from."""
+        return self.rng.permutation(n) if self.rng is not None else np.random.permutation(n)
 
     # -- internals ------------------------------------------------------------------------------
     def _choice(self, shape: tuple[int, ...]) -> np.ndarray:
@@ -170,7 +209,7 @@ class BatchSPSAOptimizer:
         stats = self.last_stats = _step_stats(self.k, self.resamplings, evaluations,
                                               self.losses)
         self.k += 1
-        if self.batch_size_hook is not None and self._hook_sets == "resamplings":
+        if self.batch_size_hook is not None and self._hook_sizes_resamplings:
             self.resamplings = max(1, int(self.batch_size_hook.next_batch_size(stats)))
         return new_args, cost
 
@@ -222,7 +261,6 @@ class BatchSPSAOptimizer:
 def _step_stats(step: int, batch_size: int, evaluations: Evaluations,
                 losses: Sequence[float]) -> StepStats:
     """What the whole step cost, over every device execution (fallbacks included)."""
-    cost = evaluations.cost
-    return StepStats(step=step, batch_size=batch_size, circuits=cost.circuits, jobs=cost.jobs,
-                     queue_s=cost.queue_s, execution_s=cost.execution_s,
-                     round_trip_s=cost.round_trip_s, losses=tuple(losses))
+    stats = evaluations.stats
+    return StepStats(step=step, batch_size=batch_size, circuits=stats.circuits, jobs=stats.jobs,
+                     timing=stats.timing, losses=tuple(losses))

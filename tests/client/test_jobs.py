@@ -12,7 +12,7 @@ import pytest
 
 from pennylane_ionq_batch.client import IonQClient, RunPolicy, build_job, run_jobs
 from pennylane_ionq_batch.client.http import RequestStats
-from pennylane_ionq_batch.client.jobs import JobTiming, job_timing, submit
+from pennylane_ionq_batch.client.jobs import job_timing, submit
 from pennylane_ionq_batch.client.records import JobRecord
 from pennylane_ionq_batch.config import ClientConfig, JobOptions
 from pennylane_ionq_batch.exceptions import (
@@ -24,6 +24,7 @@ from pennylane_ionq_batch.exceptions import (
     ResponseError,
 )
 from pennylane_ionq_batch.payload import SerializedCircuit
+from pennylane_ionq_batch.stats import Timing
 
 from ..conftest import API, job_record
 from .mock_http import aioresponses
@@ -384,10 +385,10 @@ def test_job_timing_reads_queue_and_execution() -> None:
                               "submitted_at": "2026-11-23T04:00:00.000Z",
                               "started_at": "2026-11-23T04:00:02.500Z",
                               "execution_duration_ms": 750})
-    assert job_timing(record, 4.0) == JobTiming(2.5, 0.75, 4.0)
+    assert job_timing(record, 4.0) == Timing(2.5, 0.75, 4.0)
 
 
 def test_job_timing_without_started_at() -> None:
     """The live service leaves started_at null: the queue is the round trip less execution."""
     record = JobRecord.parse(job_record("j", execution_duration_ms=250))
-    assert job_timing(record, 1.0) == JobTiming(0.75, 0.25, 1.0)
+    assert job_timing(record, 1.0) == Timing(0.75, 0.25, 1.0)

@@ -13,7 +13,7 @@ from pennylane.devices.preprocess import decompose
 from pennylane.tape import QuantumScript
 
 from pennylane_ionq_batch import CompilationError
-from pennylane_ionq_batch.bench.pulses import CIRCUITS, generic_counts, native_counts
+from pennylane_ionq_batch.apps.bench.pulses import CIRCUITS, generic_counts, native_counts
 from pennylane_ionq_batch.compile import native
 from pennylane_ionq_batch.compile.native import as_entries, compile_native, compile_with_frames, zyz
 from pennylane_ionq_batch.ops import GPI, GPI2, MS, ZZ

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pennylane.ops.functions import bind_new_parameters
 
-from pennylane_ionq_batch.compile import StructureCache, Template, structure_key
+from pennylane_ionq_batch.compile import StructureCache, Template, compile_key
 from pennylane_ionq_batch.compile.gates import KINDS
 from pennylane_ionq_batch.compile.native import (
     compile_native,
@@ -68,7 +68,7 @@ class TestRebind:
         others = [rebound(ops0, data.draw) for _ in range(3)]
         template = Template.build(ops0, wires, entangler)
         batch = [ops0, *others]
-        assert len({structure_key(ops, wires, entangler) for ops in batch}) == 1
+        assert len({compile_key(ops, wires, entangler) for ops in batch}) == 1
         bound = template.gates(template.gather(batch), len(batch))
         for ops, gates in zip(batch, bound, strict=True):
             assert same_gates(gates, compile_native(ops, wires, entangler), wires)
@@ -94,14 +94,14 @@ class TestRebind:
 
 class TestStructureKey:
     def test_ignores_values_but_not_wires_types_or_hyperparameters(self) -> None:
-        key = lambda ops: structure_key(ops, [0, 1], "ms")  # noqa: E731
+        key = lambda ops: compile_key(ops, [0, 1], "ms")  # noqa: E731
         assert key([qml.RX(0.1, 0), qml.CNOT([0, 1])]) == key([qml.RX(2.0, 0), qml.CNOT([0, 1])])
         assert key([qml.RX(0.1, 0)]) != key([qml.RX(0.1, 1)])
         assert key([qml.RX(0.1, 0)]) != key([qml.RY(0.1, 0)])
         assert key([qml.CNOT([0, 1])]) != key([qml.CNOT([1, 0])])
         assert key([qml.PauliRot(0.1, "XY", [0, 1])]) != key([qml.PauliRot(0.1, "YX", [0, 1])])
-        assert structure_key([qml.RX(0.1, 0)], [0, 1], "ms") != \
-            structure_key([qml.RX(0.1, 0)], [0, 1], "zz")
+        assert compile_key([qml.RX(0.1, 0)], [0, 1], "ms") != \
+            compile_key([qml.RX(0.1, 0)], [0, 1], "zz")
 
 
 class TestCache:
@@ -154,7 +154,7 @@ def test_operators_that_cannot_be_rebound_are_keyed_by_their_values() -> None:
         return [qml.Hadamard(0), qml.evolve(0.25 * qml.PauliX(0), t), qml.CNOT([0, 1])]
 
     batch = [ops(0.3), ops(0.3), ops(1.1)]
-    keys = [structure_key(o, [0, 1], "ms") for o in batch]
+    keys = [compile_key(o, [0, 1], "ms") for o in batch]
     assert keys[0] == keys[1] != keys[2]
     cache = StructureCache()
     bodies, stats = cache.serialize(batch, [[0, 1]] * 3, "ms")

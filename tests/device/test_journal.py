@@ -45,6 +45,29 @@ def slow_emulator() -> EmulatorServer:
     server.stop_thread()
 
 
+@pytest.fixture
+def queued_emulator() -> EmulatorServer:
+    """Jobs wait in its queue until the test releases them (``release``)."""
+    server = EmulatorServer(latency=LatencyModel(queue_per_job=3600.0)).start_in_thread()
+    yield server
+    server.stop_thread()
+
+
+def release(server: EmulatorServer) -> None:
+    """End the queue of every job the emulator holds."""
+    for job in server.store.all():
+        job.queue_s = 0.0
+
+
+def wait_for(condition: object, what: str, deadline: float = 120.0) -> None:
+    """Poll ``condition()`` until it holds; a deadline far beyond the expected wait (a child
+    interpreter imports PennyLane in 2–7 s), so only a real hang fails."""
+    end = time.monotonic() + deadline
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < end, f"gave up waiting for {what}"
+        time.sleep(0.05)
+
+
 def expected() -> list:
     return qml.execute(tapes(), qml.device("default.qubit", wires=2))
 
@@ -60,29 +83,31 @@ def test_journal_records_each_step(tmp_path: Path) -> None:
 
 
 def test_killed_process_is_resumed_without_a_new_job(tmp_path: Path,
-                                                     slow_emulator: EmulatorServer) -> None:
+                                                     queued_emulator: EmulatorServer) -> None:
     journal = tmp_path / "jobs.sqlite3"
     child = subprocess.Popen([sys.executable, "-c", BATCH + textwrap.dedent(f"""
-        dev = qml.device("ionq.batch", wires=2, api_url={slow_emulator.url!r}, api_key="k",
+        dev = qml.device("ionq.batch", wires=2, api_url={queued_emulator.url!r}, api_key="k",
                          journal={str(journal)!r})
         qml.execute(tapes, dev)
     """)], env={**os.environ})
+
+    def submitted() -> bool:
+        assert child.poll() is None, "the child ended before its job was journaled"
+        return journal.exists() and any(e.state == "submitted"
+                                        for e in Journal(journal).entries())
     try:
-        for _ in range(200):
-            if slow_emulator.log.jobs_created:
-                break
-            time.sleep(0.02)
-        assert slow_emulator.log.jobs_created == 1
-        time.sleep(0.2)  # let the child write the job id down before it dies
+        wait_for(submitted, "the child's job in the journal")
     finally:
         child.kill()
         child.wait()
     [entry] = Journal(journal).entries()
     assert entry.state == "submitted" and entry.job_id
-    results = qml.execute(tapes(), device(slow_emulator, journal))
+    assert queued_emulator.log.jobs_created == 1
+    release(queued_emulator)
+    results = qml.execute(tapes(), device(queued_emulator, journal))
     assert np.allclose(results, expected(), atol=1e-12)
-    assert slow_emulator.log.jobs_created == 1  # adopted: zero new jobs
-    assert slow_emulator.log.count("POST", "/v0.4/jobs") == 1
+    assert queued_emulator.log.jobs_created == 1  # adopted: zero new jobs
+    assert queued_emulator.log.count("POST", "/v0.4/jobs") == 1
     assert Journal(journal).entries()[0].state == "delivered"
 
 

@@ -21,8 +21,8 @@ from pennylane_ionq_batch import (
     CostLimitError,
     JobFailedError,
 )
+from pennylane_ionq_batch.apps.cli import main
 from pennylane_ionq_batch.browser import Browser
-from pennylane_ionq_batch.cli import main
 from pennylane_ionq_batch.client import IonQClient, Journal, build_job
 from pennylane_ionq_batch.emulator import EmulatorServer, FaultModel, LatencyModel
 from pennylane_ionq_batch.emulator.app import STATE

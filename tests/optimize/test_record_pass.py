@@ -12,7 +12,7 @@ import pytest
 from pennylane import numpy as pnp
 
 from pennylane_ionq_batch import BatchSPSAOptimizer
-from pennylane_ionq_batch.deferral import RecordingDevice
+from pennylane_ionq_batch.recording import RecordingDevice
 
 from .test_spsa import qnode_on
 

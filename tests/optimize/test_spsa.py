@@ -9,7 +9,7 @@ import pennylane as qml
 import pytest
 from pennylane import numpy as pnp
 
-from pennylane_ionq_batch import BatchSPSAOptimizer, LatencyBalanced, StepStats, Tiered
+from pennylane_ionq_batch import BatchSPSAOptimizer, LatencyBalanced, StepStats, Tiered, Timing
 from pennylane_ionq_batch.emulator import EmulatorServer, LatencyModel
 
 from ..conftest import LOCAL
@@ -186,9 +186,8 @@ class TestUpstreamCompatibility:
 
 class TestHooks:
     def stats(self, **kw: float) -> StepStats:
-        base = {"step": 1, "batch_size": 10, "circuits": 40, "jobs": 1, "queue_s": 0.0,
-                "execution_s": 1.0, "round_trip_s": 1.2}
-        return StepStats(**{**base, **kw})
+        times = {"queue_s": 0.0, "execution_s": 1.0, "round_trip_s": 1.2, **kw}
+        return StepStats(step=1, batch_size=10, circuits=40, jobs=1, timing=Timing(**times))
 
     def test_latency_balanced_grows_when_latency_dominates(self) -> None:
         policy = LatencyBalanced()

@@ -21,9 +21,9 @@ import numpy as np
 import pennylane as qml
 from pennylane import numpy as pnp
 
-from ..config import ClientConfig
-from ..emulator.models import latency_preset
-from ..optimize import BatchSPSAOptimizer
+from ...config import ClientConfig
+from ...emulator.models import latency_preset
+from ...optimize import BatchSPSAOptimizer
 from ..train import classifier, moons
 from .common import KEY, SHOTS, emulator, markdown, pennylane_ionq_device, timed
 
@@ -93,7 +93,8 @@ def training_rows(steps: int = 5, time_scale: float = 0.1, compare: bool = True,
                                     (requests - requests0) / steps, first))
     model = latency_preset(latency, time_scale)
     queue, _ = model.job_seconds(2 * SAMPLES)
-    execution = ours.last_execution.execution_s  # the step's 20 circuits, gates included
+    assert ours.last_execution is not None
+    execution = ours.last_execution.timing.execution_s  # the step's 20 circuits, gates included
     overhead = 3 * model.per_request * model.time_scale  # create, status, results
     floors = {"one job round trip per step": overhead + queue + execution}
     if on_qpu:

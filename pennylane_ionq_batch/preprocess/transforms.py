@@ -36,9 +36,9 @@ from pennylane.transforms import (
 )
 from pennylane.transforms.core import CompilePipeline, transform
 
-from .compile import QIS_OPERATIONS, native, qis
-from .config import MAX_SHOTS, MIN_DEBIASING_SHOTS, JobOptions
-from .preprocess_cache import PreprocessCache
+from ..compile import QIS_OPERATIONS, native, qis
+from ..config import MAX_SHOTS, MIN_DEBIASING_SHOTS, JobOptions
+from .cache import PreprocessCache
 
 NAME = "ionq.batch"
 
@@ -240,7 +240,7 @@ def validate_measurements(tape: QuantumScript) -> tuple[list[QuantumScript], Any
 @transform
 def preprocess_by_structure(tape: QuantumScript, pipeline: CompilePipeline,
                             cache: PreprocessCache) -> tuple[list[QuantumScript], Any]:
-    """``pipeline``, run once per circuit structure (see :mod:`.preprocess_cache`)."""
+    """``pipeline``, run once per circuit structure (see :mod:`.cache`)."""
     out, post = cache.apply(tape, pipeline)
     return list(out), lambda results: post(results)[0]
 

@@ -16,8 +16,8 @@ import pennylane as qml
 from pennylane.devices.preprocess import decompose
 from pennylane.tape import QuantumScript
 
-from ..compile import native
-from ..compile.gates import KINDS
+from ...compile import native
+from ...compile.gates import KINDS
 
 Row = tuple[str, tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pennylane as qml
 
-from ..emulator import EmulatorServer, FaultModel, LatencyModel
-from ..exceptions import JobCanceledError, JobFailedError
+from ...emulator import EmulatorServer, FaultModel, LatencyModel
+from ...exceptions import JobCanceledError, JobFailedError
 from .common import KEY, markdown
 
 RATES = {"429": 0.03, "500": 0.02, "502": 0.02, "503": 0.02, "drop": 0.03,

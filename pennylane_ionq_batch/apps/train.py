@@ -18,7 +18,7 @@ import numpy as np
 import pennylane as qml
 from pennylane import numpy as pnp
 
-from .optimize import BatchSPSAOptimizer
+from ..optimize import BatchSPSAOptimizer
 
 WIRES = 4
 

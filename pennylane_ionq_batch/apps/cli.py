@@ -10,8 +10,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from .emulator import EmulatorServer, latency_preset, parse_faults
-from .emulator.models import LATENCY_PRESETS
+from ..emulator import EmulatorServer, latency_preset, parse_faults
+from ..emulator.models import LATENCY_PRESETS
 
 
 def _emulator(args: argparse.Namespace) -> int:
@@ -134,11 +134,11 @@ def _bench_soak(args: argparse.Namespace) -> int:
 def _jobs(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .browser import Browser
-    from .client import IonQClient, Journal
-    from .client.journal import default_path
-    from .config import ClientConfig, resolve_api_key, resolve_api_url
-    from .exceptions import IonQBatchError
+    from ..browser import Browser
+    from ..client import IonQClient, Journal
+    from ..client.journal import default_path
+    from ..config import ClientConfig, resolve_api_key, resolve_api_url
+    from ..exceptions import IonQBatchError
 
     try:
         config = ClientConfig(api_url=resolve_api_url(args.api_url),
@@ -153,8 +153,8 @@ def _jobs(args: argparse.Namespace) -> int:
 
 
 def _browse(browser: Any, args: argparse.Namespace) -> int:
-    from .browser import table
-    from .exceptions import IonQBatchError
+    from ..browser import table
+    from ..exceptions import IonQBatchError
 
     try:
         if args.action == "list":

@@ -1,4 +1,4 @@
-"""Tapes bound from a learned preprocessing (:mod:`.preprocess_cache`), operations built lazily.
+"""Tapes bound from a learned preprocessing (:mod:`.cache`), operations built lazily.
 
 A bound tape is a cached output tape with new parameter values. The device compiles it from
 those values and its compile key alone (the structure's compiled template is cached), so in
@@ -6,6 +6,20 @@ training its operator objects are never needed: building them anyway was most of
 binding, and their ~80 objects per tape made Python's garbage collector the largest and least
 predictable share of a big batch's client time. A :class:`BoundScript` builds its operations
 on first read, so it is a complete QuantumScript to anything that looks.
+
+**PennyLane internals this module relies on** (PennyLane 0.45; review at every PennyLane minor
+release — ``tests/preprocess/test_bound.py::test_pennylane_internals_still_hold`` fails when
+one of them stops holding, instead of letting binding fall back to a slow path unnoticed):
+
+- ``QuantumScript`` keeps its operations in the instance attribute ``_ops`` (set in
+  ``__init__``, read by ``operations``), which :class:`BoundScript` turns into a property;
+- ``QuantumScript.wires`` is a ``functools.cached_property`` (stored in ``__dict__``), so a
+  bound copy can carry its prototype's wires; ``_flatten``/``_unflatten`` make it a pytree;
+- a plain operation (``RX``, ``Rot``, ``IsingXX``, ...) holds its whole state in ``__dict__``,
+  its parameters in a writable ``data`` attribute and a cached Pauli representation in
+  ``_pauli_rep``, so a copy of ``__dict__`` with new ``data`` is the same operation with new
+  parameters (:func:`fast_rebinding`). PennyLane's main branch makes ``Operator.data``
+  read-only; there, binding would go through ``bind_new_parameters`` for every operation.
 """
 
 from __future__ import annotations
@@ -19,7 +33,7 @@ from pennylane.operation import Operator
 from pennylane.pytrees import register_pytree
 from pennylane.tape import QuantumScript
 
-STRUCTURE = "_ionq_batch_structure"  # the operations' compile key (see compile.template)
+COMPILE_KEY = "_ionq_batch_compile_key"  # the operations' compile key (compile.template)
 _VALUES = "_ionq_batch_values"  # the operations' parameters, flattened, in order
 _SOURCE = "_ionq_batch_source"  # (cached output tape's operations, values taken per operation)
 
@@ -41,7 +55,7 @@ class BoundScript(QuantumScript):
         state = self.__dict__
         state["_ops"] = ops
         state.pop(_VALUES, None)  # the values and key no longer describe these operations
-        state.pop(STRUCTURE, None)
+        state.pop(COMPILE_KEY, None)
 
     @property
     def operations_built(self) -> bool:
@@ -61,7 +75,7 @@ class Binder:
         state = dict(prototype.__dict__)  # what QuantumScript.__init__ sets, without _ops
         del state["_ops"]
         state["wires"] = tape.wires  # a cached_property: the same wires
-        state[STRUCTURE] = token
+        state[COMPILE_KEY] = token
         state[_SOURCE] = (tuple(tape.operations), sizes)
         self._state = state
         self.size = sum(sizes)
@@ -85,16 +99,21 @@ def _bind_operations(ops: Sequence[Operator], sizes: Sequence[int], values: np.n
     return out
 
 
+def fast_rebinding(op: Operator) -> bool:
+    """Whether ``op`` is rebound by copying its ``__dict__`` (a plain operation whose values
+    are its own ``data`` attribute); symbolic operations (controlled, adjoint, ...) keep their
+    values in operators they share with the cached tape, so PennyLane rebuilds them."""
+    return "data" in op.__dict__
+
+
 def _with_values(op: Any, data: tuple[Any, ...]) -> Any:
     """``op`` with new scalar parameters of the same shapes.
 
-    A plain operation (its values in its own ``data`` attribute) is copied as PennyLane's
-    ``bind_new_parameters`` does, without its per-attribute copy: cached shape facts stay
-    true, and a Pauli representation, which may depend on the values, is dropped. A symbolic
-    one (controlled, adjoint, ...) keeps its values in operators it shares with the cached
-    tape, so PennyLane rebuilds it.
+    A plain operation is copied as PennyLane's ``bind_new_parameters`` does, without its
+    per-attribute copy: cached shape facts stay true, and a Pauli representation, which may
+    depend on the values, is dropped. Others go through ``bind_new_parameters``.
     """
-    if "data" not in op.__dict__:
+    if not fast_rebinding(op):
         return qml.ops.functions.bind_new_parameters(op, data)
     new = object.__new__(type(op))
     new.__dict__.update(op.__dict__)
@@ -117,9 +136,9 @@ class LazyOperations(Sequence[Sequence[Operator]]):
         return self._tapes[i].operations
 
 
-def structure_token(tape: QuantumScript) -> Hashable | None:
+def compile_token(tape: QuantumScript) -> Hashable | None:
     """The compile key a bound tape carries (None for any other tape)."""
-    return tape.__dict__.get(STRUCTURE)
+    return tape.__dict__.get(COMPILE_KEY)
 
 
 def bound_values(tape: QuantumScript) -> np.ndarray | None:

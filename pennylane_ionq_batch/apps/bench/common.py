@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pennylane as qml
 
-from ..emulator.server import fetch_log
+from ...emulator.server import fetch_log
 
 KEY = "benchmark-key"
 
@@ -43,7 +43,7 @@ def emulator(latency: str = "instant", time_scale: float = 1.0, ideal_qpus: bool
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pennylane_ionq_batch.cli", "emulator", "--port", str(port),
+        [sys.executable, "-m", "pennylane_ionq_batch", "emulator", "--port", str(port),
          "--seed", "0", "--latency", latency, "--time-scale", str(time_scale),
          # pennylane-ionq 0.45 reads results only from the legacy results.probabilities.url,
          # which the live service still sends (IonQ's recorded contract): serve both shapes

@@ -1,4 +1,4 @@
-"""Paying for QPU time: what a plan will cost, the limits it must keep, IonQ sessions.
+"""Spending on QPU time: what a plan will cost, the limits it must keep, IonQ sessions.
 
 The device asks :class:`Spending` to price a plan before sending it (refusing what would break
 ``max_cost`` or ``budget``) and to charge what was sent; :func:`open_session` reserves the QPU
@@ -9,14 +9,13 @@ Never imports PennyLane.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from .client import IonQClient, Journal, Plan
 from .client.records import SessionRecord
 from .exceptions import APIError, CostLimitError, IonQBatchError
-from .payload import SerializedCircuit
 from .pricing import Estimate, Rates, estimate
 from .runtime import background_loop
 
@@ -44,11 +43,11 @@ class Spending:
 
     def price(self, client: IonQClient, plan: Plan) -> Estimate:
         """The plan's cost from its exact gate counts (the simulator is free)."""
-        items: list[tuple[SerializedCircuit, int, Rates | None]] = []
+        jobs = []
         for job in plan.jobs:
             rates = self._rates_for(client, job.debiasing) if self.is_qpu else None
-            items += [(c, job.shots or 1, rates) for c in job.circuits]
-        return estimate(items)
+            jobs.append([(c, job.shots or 1, rates) for c in job.circuits])
+        return estimate(jobs)
 
     def check(self, client: IonQClient, plan: Plan) -> Estimate | None:
         """The plan's cost, or a CostLimitError if it would break a limit.
@@ -78,10 +77,10 @@ class Spending:
                                  "nothing was sent", estimate=cost)
         return cost
 
-    def charge(self, client: IonQClient, plan: Plan, created: list[int]) -> None:
-        """Count the jobs of ``plan`` that were created (by position) as spent (the rates are
-        known: ``check`` read them)."""
-        self.spent += sum(self.price(client, Plan((plan.jobs[k],), ())).total for k in created)
+    def charge(self, cost: Estimate, created: Sequence[int]) -> None:
+        """Count the jobs of the plan ``cost`` priced that were created (by position) as
+        spent."""
+        self.spent += sum(cost.per_job[k] for k in created)
 
 
 @contextmanager

@@ -18,10 +18,11 @@ import numpy as np
 import orjson
 import pennylane as qml
 
-from ..compile import StructureCache, Template, structure_key
-from ..emulator.statevector import simulate
-from ..preprocess import build_pipeline
-from ..results import batch_results, histogram_to_probs
+from ...compile import StructureCache, Template, compile_key
+from ...emulator.statevector import simulate
+from ...execution import wire_order
+from ...preprocess.transforms import build_pipeline
+from ...results import batch_results, histogram_to_probs
 from .common import (
     KEY,
     SHOTS,
@@ -69,7 +70,7 @@ def overhead_row(n: int, compare: bool = True) -> OverheadRow:
         program = dev.preprocess_transforms()
         program(sel_tapes(2, seed=1))  # seen twice: the parameter map is learned
         t_pre_cached, _ = timed(lambda: program(tapes), 3)
-        orders = [dev._wire_order(t) for t in prepared]
+        orders = [wire_order(t, dev.wires) for t in prepared]
         ops = [t.operations for t in prepared]
         entangler = dev.entangler()
         t_cold, _ = timed(lambda: StructureCache().serialize(ops, orders, entangler))
@@ -77,7 +78,7 @@ def overhead_row(n: int, compare: bool = True) -> OverheadRow:
         cache.serialize(ops, orders, entangler)
         t_warm, (bodies, _) = timed(lambda: cache.serialize(ops, orders, entangler), 3)
         template = Template.build(ops[0], orders[0], entangler)
-        t_lookup, data = timed(lambda: ([structure_key(o, w, entangler)
+        t_lookup, data = timed(lambda: ([compile_key(o, w, entangler)
                                          for o, w in zip(ops, orders, strict=True)],
                                         template.gather(ops))[1], 3)
         t_bind, _ = timed(lambda: template.serialize(data, n), 3)
@@ -117,7 +118,7 @@ def first_sightings(samples: int = 200) -> tuple[int, list[float]]:
         prepared, _ = pipeline(sel_tapes(samples, seed=2))
         entangler, times = dev.entangler(), []
         for tape in prepared:
-            ops, order = tape.operations, dev._wire_order(tape)
+            ops, order = tape.operations, wire_order(tape, dev.wires)
             seconds, _ = timed(partial(StructureCache().serialize, [ops], [order], entangler))
             times.append(seconds * 1e3)
     return len(prepared[0].operations), times

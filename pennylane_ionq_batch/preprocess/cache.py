@@ -19,24 +19,29 @@ shifted). So, per structure:
 Structures whose values are structure (a Hermitian's matrix, a Hamiltonian's coefficients, an
 operator PennyLane cannot rebind) carry those values in their key. Bounded (LRU), thread-safe;
 hits and misses are counted like the compile cache's.
+
+The cache takes part in recorded optimizer steps (:mod:`..recording`): a structure may be
+learned between a step's record and replay passes, and a bound tape's values can differ from
+the full pipeline's in their last bits, so what the record pass got by running the pipeline is
+kept in the step's memo and handed to the replay pass unchanged.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pennylane as qml
+from cachetools import LRUCache
 from pennylane.tape import QuantumScript
 
-from . import deferral
+from .. import recording
+from ..compile.native import rebinds
+from ..compile.template import CacheStats, freeze, ops_key
 from .bound import Binder
-from .compile.native import rebinds
-from .compile.template import CacheStats, _freeze, ops_key
 
 MAX_LEARNED_PARAMETERS = 512  # beyond this, learning costs more than it saves
 Postprocess = Callable[[Sequence[Any]], Any]
@@ -65,11 +70,11 @@ def _measurement_key(mp: Any) -> Hashable:
 def _op_key(op: Any) -> Hashable:
     """An input operation: its type, wires, hyper-parameters and parameter shapes (its values
     are what the learned map takes)."""
-    return (op.name, tuple(op.wires.labels), _freeze(op.hyperparameters),
+    return (op.name, tuple(op.wires.labels), freeze(op.hyperparameters),
             tuple(np.shape(d) for d in op.data))
 
 
-def structure_key(tape: QuantumScript) -> Hashable:
+def preprocess_key(tape: QuantumScript) -> Hashable:
     """What preprocessing depends on besides the operations' parameter values."""
     return (tuple(map(_op_key, tape.operations)),  # parameter shapes imply the batch size
             tuple(_measurement_key(mp) for mp in tape.measurements), tape.shots)
@@ -108,12 +113,7 @@ class PreprocessCache:
     def __init__(self, maxsize: int = 256) -> None:
         self.maxsize = maxsize
         self.stats = CacheStats()
-        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
-        # During a recorded optimizer step the same input tapes come twice (record, replay);
-        # those fully preprocessed are kept by hash for the step's session (by id: a reused
-        # id only delays a clear).
-        self._exact: dict[int, tuple[Sequence[QuantumScript], Postprocess]] = {}
-        self._exact_session: int | None = None
+        self._entries: LRUCache[Hashable, Any] = LRUCache(maxsize)
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -122,59 +122,37 @@ class PreprocessCache:
     def apply(self, tape: QuantumScript, pipeline: Pipeline
               ) -> tuple[Sequence[QuantumScript], Postprocess]:
         """The pipeline's output for ``tape``, from the cache when its structure is known."""
-        exact = self._recorded_hash(tape)
-        if exact is not None:
-            with self._lock:
-                found = self._exact.get(exact)
-                if found is not None:
-                    self.stats.hits += 1
-                    return found
-        values = _values(tape)
-        key = structure_key(tape) if values is not None else None
-        with self._lock:
-            entry = self._entries.get(key) if key is not None else NOT_CACHEABLE
-            if key is not None and entry is not None:
-                self._entries.move_to_end(key)
-        if isinstance(entry, _Learned):
+        memo = recording.step_memo(self)
+        # While a step has fully preprocessed no tape (training's steady state), tapes bound
+        # in its record pass bind alike in the replay, and no hash (costlier than a bind) is
+        # computed.
+        exact = tape.hash if memo else None
+        if exact is not None and exact in memo:  # type: ignore[operator]
             with self._lock:
                 self.stats.hits += 1
-            return entry.bind(values)  # type: ignore[arg-type]
+            return memo[exact]  # type: ignore[index]
+        values = _values(tape)
+        key = preprocess_key(tape) if values is not None else None
         with self._lock:
-            self.stats.misses += 1
+            entry = self._entries.get(key) if key is not None else NOT_CACHEABLE
+            if isinstance(entry, _Learned):
+                self.stats.hits += 1
+            else:
+                self.stats.misses += 1
+        if isinstance(entry, _Learned):
+            return entry.bind(values)  # type: ignore[arg-type]
         out, post = pipeline([tape])
         if entry is None:  # first sighting: remember it, learn next time
             self._store(key, SEEN_ONCE)
         elif entry is SEEN_ONCE:
             self._store(key, _learn(tape, values, pipeline, out, post))  # type: ignore[arg-type]
-        if deferral.active() is not None:
-            with self._lock:
-                self._exact[tape.hash if exact is None else exact] = (out, post)
+        if memo is not None:
+            memo[tape.hash if exact is None else exact] = (out, post)
         return out, post
-
-    def _recorded_hash(self, tape: QuantumScript) -> int | None:
-        """``tape``'s hash when the current recorded step has fully preprocessed tapes.
-
-        The replay pass must get the very output tapes the record pass got, and a structure
-        may be learned in between (its bound values can differ from the pipeline's in the
-        last bits). Tapes bound in the record pass bind alike in the replay, so while a step
-        has no fully preprocessed tape (training's steady state) no hash is computed: it costs
-        more than a bind."""
-        session = deferral.active()
-        if session is None:
-            return None
-        with self._lock:
-            if id(session) != self._exact_session:
-                self._exact.clear()
-                self._exact_session = id(session)
-            if not self._exact:
-                return None
-        return tape.hash
 
     def _store(self, key: Hashable, entry: Any) -> None:
         with self._lock:
             self._entries[key] = entry
-            while len(self._entries) > self.maxsize:
-                self._entries.popitem(last=False)
 
 
 def _flat_outputs(tapes: Sequence[QuantumScript]) -> np.ndarray | None:

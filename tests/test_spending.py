@@ -11,8 +11,8 @@ from pennylane_ionq_batch.client import IonQClient, plan_batch
 from pennylane_ionq_batch.config import ClientConfig, JobOptions
 from pennylane_ionq_batch.exceptions import APIError, CostLimitError, ResponseError
 from pennylane_ionq_batch.payload import SerializedCircuit
-from pennylane_ionq_batch.qpu import Spending
 from pennylane_ionq_batch.runtime import background_loop
+from pennylane_ionq_batch.spending import Spending
 
 from .client.mock_http import aioresponses
 from .conftest import API
@@ -47,7 +47,7 @@ def test_prices_from_the_rate_card_and_a_budget(client: IonQClient) -> None:
         first = plan()
         cost = spending.check(client, first)
         assert cost.total == pytest.approx(2 * max(1.0, 1000 * (0.001 + 0.01)))  # 22.0
-        spending.charge(client, first, created=[0])
+        spending.charge(cost, created=[0])
         assert spending.spent == pytest.approx(22.0)
         with pytest.raises(CostLimitError, match=r"would cost 22.00 usd.*exceeds what is left "
                            r"of budget=30.0 \(8.00 usd\)") as info:
