@@ -32,7 +32,8 @@ class Rates:
         """Both shapes IonQ has used: ``rate_card.rates[]`` (September 2026) and
         ``rate_information`` (April 2026)."""
         if not isinstance(raw, Mapping):
-            raise ResponseError(200, f"GET /jobs/estimate: expected an object, got {raw!r:.200}")
+            raise ResponseError(200, f"GET /jobs/estimate for {backend}: expected an object, "
+                                f"got {raw!r:.200}")
         entry: Any = None
         card = raw.get("rate_card")
         if isinstance(card, Mapping) and isinstance(card.get("rates"), list):
@@ -69,10 +70,11 @@ class Estimate:
     per_job: tuple[float, ...] = ()  # each job's share of ``total``, in the plan's order
 
     def explain(self) -> str:
+        circuits = f"{self.circuits} circuit{'' if self.circuits == 1 else 's'}"
         if self.rates is None:
-            return f"{self.circuits} circuits on a free backend"
+            return f"{circuits} on a free backend"
         r = self.rates
-        return (f"{self.circuits} circuits, each priced as a job of its own: shots × "
+        return (f"{circuits}, each priced as a job of its own: shots × "
                 f"(1q gates × {r.cost_1q_gate} + 2q gates × {r.cost_2q_gate}), at least "
                 f"{r.job_cost_minimum} {r.unit} per circuit; {self.single_qubit_gates} 1q and "
                 f"{self.multi_qubit_gates} 2q gates in all, up to {self.shots} shots")

@@ -52,7 +52,6 @@ from typing import Any, Protocol, TextIO, runtime_checkable
 
 import numpy as np
 
-from .preprocess.bound import fingerprint
 from .stats import ExecutionStats
 
 
@@ -76,6 +75,13 @@ class _Call:
 
 
 Memory = dict[tuple[int, int], tuple[Any, ...]]  # (point, call) → its last real results
+
+
+def _fingerprint(tape: Any) -> Any:
+    """What tells two tapes apart: ``tape.hash``, or a cheaper ``fingerprint`` the tape offers
+    (a tape bound from the preprocessing cache compares by its values)."""
+    fingerprint = getattr(tape, "fingerprint", None)
+    return tape.hash if fingerprint is None else fingerprint
 
 
 def _shape(value: Any) -> Any:
@@ -176,8 +182,8 @@ class Recording:
         if self.cursor < len(recorded):
             call = recorded[self.cursor]
             self.cursor += 1
-            if call.device is device and list(map(fingerprint, call.tapes)) == \
-                    list(map(fingerprint, tapes)):
+            if call.device is device and list(map(_fingerprint, call.tapes)) == \
+                    list(map(_fingerprint, tapes)):
                 return call.results  # type: ignore[return-value]
         self.fallbacks += 1
         return self.run(device, tapes)

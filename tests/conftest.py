@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pennylane_ionq_batch.emulator import EmulatorServer
+from pennylane_ionq_batch.emulator import EmulatorServer, LatencyModel
+from pennylane_ionq_batch.emulator.app import STATE
 
 API = "https://api.ionq.co/v0.4"
 # Client settings for an emulator on loopback: it answers in microseconds, so polling it
@@ -37,6 +39,30 @@ def threaded_emulator() -> Iterator[EmulatorServer]:
     server = EmulatorServer(seed=1).start_in_thread()
     yield server
     server.stop_thread()
+
+
+@pytest.fixture
+def queued_emulator() -> Iterator[EmulatorServer]:
+    """An emulator whose jobs wait in its queue until the test calls :func:`release`."""
+    server = EmulatorServer(latency=LatencyModel(queue_per_job=3600.0)).start_in_thread()
+    yield server
+    server.stop_thread()
+
+
+def release(server: EmulatorServer) -> None:
+    """End the emulator's queue: the jobs it holds run now, and later ones do not wait."""
+    server.app[STATE].latency = LatencyModel()
+    for job in server.store.all():
+        job.queue_s = 0.0
+
+
+def wait_for(condition: Callable[[], bool], what: str, deadline: float = 120.0) -> None:
+    """Poll ``condition()`` until it holds. The deadline is far beyond any expected wait (a
+    child interpreter imports PennyLane in 2–7 s on a busy machine), so only a hang fails."""
+    end = time.monotonic() + deadline
+    while not condition():
+        assert time.monotonic() < end, f"gave up waiting for {what} after {deadline} s"
+        time.sleep(0.02)
 
 
 def job_record(job_id: str, status: str = "completed", *, children: list[str] | None = None,

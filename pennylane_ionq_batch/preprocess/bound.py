@@ -62,6 +62,17 @@ class BoundScript(QuantumScript):
         """Whether anything has read the operations yet (they are built then)."""
         return "_ops" in self.__dict__
 
+    @property
+    def fingerprint(self) -> Hashable:
+        """Equal for equal tapes, like ``hash``, without building the operations: the cached
+        tape it was bound from (its operations, measurements and shots) and its values. (Only
+        for comparing tapes alive at the same time: the cached tape is identified by ``id``.)
+        A plain tape once its operations were replaced."""
+        values = self.__dict__.get(_VALUES)
+        if values is None:
+            return self.hash
+        return id(self.__dict__[_SOURCE]), values.tobytes()
+
 
 register_pytree(BoundScript, BoundScript._flatten, BoundScript._unflatten)
 
@@ -144,12 +155,3 @@ def compile_token(tape: QuantumScript) -> Hashable | None:
 def bound_values(tape: QuantumScript) -> np.ndarray | None:
     """A bound tape's operation parameters, flattened in order (None for any other tape)."""
     return tape.__dict__.get(_VALUES)
-
-
-def fingerprint(tape: QuantumScript) -> Hashable:
-    """Equal for equal tapes, as ``tape.hash``; for a bound tape without building it (its
-    binder's operations, measurements and shots, and its values)."""
-    values = bound_values(tape)
-    if values is None:
-        return tape.hash
-    return id(tape.__dict__[_SOURCE]), values.tobytes()

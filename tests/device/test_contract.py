@@ -79,8 +79,9 @@ def test_a_lagging_listing_creates_no_second_job() -> None:
 
 
 def test_at_most_four_status_requests_in_a_jobs_first_second() -> None:
-    """Default client settings, a job queued 1.5 s, predictions null (as IonQ sends them)."""
-    server = EmulatorServer(latency=LatencyModel(queue_per_job=1.5), contract="current"
+    """Default client settings, a job queued 3 s, predictions null (as IonQ sends them). A
+    slow machine only spaces polls further apart: the first second never holds more."""
+    server = EmulatorServer(latency=LatencyModel(queue_per_job=3.0), contract="current"
                             ).start_in_thread()
     try:
         dev = qml.device("ionq.batch", wires=1, api_url=server.url, api_key="k")

@@ -13,7 +13,7 @@ from pennylane_ionq_batch import JobCanceledError, JobFailedError
 from pennylane_ionq_batch.emulator import EmulatorServer, FaultModel, LatencyModel
 from pennylane_ionq_batch.emulator.store import JobStore
 
-from ..conftest import LOCAL
+from ..conftest import LOCAL, wait_for
 
 FAST = {"backoff_base": 0.001, "backoff_cap": 0.01, "max_retries": 8, **LOCAL}
 
@@ -92,10 +92,7 @@ def test_emulator_restart_mid_job_keeps_the_job() -> None:
     results: list = []
     worker = threading.Thread(target=lambda: results.append(qml.execute(tapes(3), dev)))
     worker.start()
-    for _ in range(200):
-        if first.log.jobs_created:
-            break
-        time.sleep(0.01)
+    wait_for(lambda: first.log.jobs_created == 1, "the job")
     first.stop_thread()  # down while the job is queued
     time.sleep(0.3)
     second = EmulatorServer(port=first.port, latency=latency, store=store).start_in_thread()

@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +15,9 @@ import pytest
 
 from pennylane_ionq_batch import APIError, JobTimeoutError
 from pennylane_ionq_batch.client import Journal
-from pennylane_ionq_batch.emulator import EmulatorServer, LatencyModel
+from pennylane_ionq_batch.emulator import EmulatorServer
 
-from ..conftest import LOCAL
+from ..conftest import LOCAL, release, wait_for
 
 BATCH = textwrap.dedent("""
     import pennylane as qml
@@ -36,36 +35,6 @@ def tapes() -> list:
 def device(server: EmulatorServer, journal: Path, **kw: object) -> object:
     return qml.device("ionq.batch", wires=2, api_url=server.url, api_key="k",
                       journal=str(journal), client_options=LOCAL, **kw)
-
-
-@pytest.fixture
-def slow_emulator() -> EmulatorServer:
-    server = EmulatorServer(latency=LatencyModel(queue_per_job=2.0)).start_in_thread()
-    yield server
-    server.stop_thread()
-
-
-@pytest.fixture
-def queued_emulator() -> EmulatorServer:
-    """Jobs wait in its queue until the test releases them (``release``)."""
-    server = EmulatorServer(latency=LatencyModel(queue_per_job=3600.0)).start_in_thread()
-    yield server
-    server.stop_thread()
-
-
-def release(server: EmulatorServer) -> None:
-    """End the queue of every job the emulator holds."""
-    for job in server.store.all():
-        job.queue_s = 0.0
-
-
-def wait_for(condition: object, what: str, deadline: float = 120.0) -> None:
-    """Poll ``condition()`` until it holds; a deadline far beyond the expected wait (a child
-    interpreter imports PennyLane in 2–7 s), so only a real hang fails."""
-    end = time.monotonic() + deadline
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < end, f"gave up waiting for {what}"
-        time.sleep(0.05)
 
 
 def expected() -> list:
@@ -95,6 +64,7 @@ def test_killed_process_is_resumed_without_a_new_job(tmp_path: Path,
         assert child.poll() is None, "the child ended before its job was journaled"
         return journal.exists() and any(e.state == "submitted"
                                         for e in Journal(journal).entries())
+
     try:
         wait_for(submitted, "the child's job in the journal")
     finally:
@@ -112,27 +82,29 @@ def test_killed_process_is_resumed_without_a_new_job(tmp_path: Path,
 
 
 def test_timeout_without_cancel_leaves_the_job_to_collect(tmp_path: Path,
-                                                          slow_emulator: EmulatorServer) -> None:
+                                                          queued_emulator: EmulatorServer) -> None:
     journal = tmp_path / "jobs.sqlite3"
-    dev = device(slow_emulator, journal, timeout=0.3, cancel_on_interrupt=False)
+    dev = device(queued_emulator, journal, timeout=1.0, cancel_on_interrupt=False)
     with pytest.raises(JobTimeoutError, match="still running"):
         qml.execute(tapes(), dev)
-    [job] = [j for j in slow_emulator.store.all() if j.parent_id is None]
+    [job] = [j for j in queued_emulator.store.all() if j.parent_id is None]
     assert job.forced_status is None  # not canceled
-    results = qml.execute(tapes(), device(slow_emulator, journal))
+    release(queued_emulator)
+    results = qml.execute(tapes(), device(queued_emulator, journal))
     assert np.allclose(results, expected(), atol=1e-12)
-    assert slow_emulator.log.jobs_created == 1
+    assert queued_emulator.log.jobs_created == 1
 
 
 def test_timeout_cancels_by_default_and_a_rerun_pays_again(tmp_path: Path,
-                                                           slow_emulator: EmulatorServer) -> None:
+                                                           queued_emulator: EmulatorServer) -> None:
     journal = tmp_path / "jobs.sqlite3"
     with pytest.raises(JobTimeoutError, match="were canceled"):
-        qml.execute(tapes(), device(slow_emulator, journal, timeout=0.3))
+        qml.execute(tapes(), device(queued_emulator, journal, timeout=1.0))
     assert Journal(journal).entries()[0].state == "canceled"
-    assert slow_emulator.log.count("PUT", "/v0.4/jobs/{job_id}/status/cancel") == 1
-    qml.execute(tapes(), device(slow_emulator, journal))
-    assert slow_emulator.log.jobs_created == 2
+    assert queued_emulator.log.count("PUT", "/v0.4/jobs/{job_id}/status/cancel") == 1
+    release(queued_emulator)
+    qml.execute(tapes(), device(queued_emulator, journal))
+    assert queued_emulator.log.jobs_created == 2
 
 
 def test_journal_defaults(tmp_path: Path) -> None:
@@ -146,30 +118,32 @@ def test_journal_defaults(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("cancel", [True, False])
 def test_ctrl_c_cancels_or_leaves_the_job_and_says_how_to_resume(
-        tmp_path: Path, slow_emulator: EmulatorServer, cancel: bool) -> None:
+        tmp_path: Path, queued_emulator: EmulatorServer, cancel: bool) -> None:
     journal = tmp_path / "jobs.sqlite3"
     child = subprocess.Popen([sys.executable, "-c", BATCH + textwrap.dedent(f"""
-        dev = qml.device("ionq.batch", wires=2, api_url={slow_emulator.url!r}, api_key="k",
+        dev = qml.device("ionq.batch", wires=2, api_url={queued_emulator.url!r}, api_key="k",
                          journal={str(journal)!r}, cancel_on_interrupt={cancel})
         qml.execute(tapes, dev)
     """)], stderr=subprocess.PIPE, text=True)
-    for _ in range(300):
-        if slow_emulator.log.jobs_created:
-            break
-        time.sleep(0.02)
-    time.sleep(0.2)
-    child.send_signal(signal.SIGINT)
-    _, stderr = child.communicate(timeout=30)
+    try:
+        wait_for(lambda: child.poll() is None and journal.exists() and any(
+            e.state == "submitted" for e in Journal(journal).entries()),
+            "the child's job in the journal")
+        child.send_signal(signal.SIGINT)
+        _, stderr = child.communicate(timeout=120)
+    finally:
+        child.kill()
     assert child.returncode != 0 and "KeyboardInterrupt" in stderr
-    canceled = slow_emulator.log.count("PUT", "/v0.4/jobs/{job_id}/status/cancel")
+    canceled = queued_emulator.log.count("PUT", "/v0.4/jobs/{job_id}/status/cancel")
     [entry] = Journal(journal).entries()
     if cancel:
         assert canceled == 1 and entry.state == "canceled"
     else:
         assert canceled == 0 and entry.state == "submitted"
         assert "run the same execute() again" in stderr and str(journal) in stderr
-        qml.execute(tapes(), device(slow_emulator, journal))  # collects it
-        assert slow_emulator.log.jobs_created == 1
+        release(queued_emulator)
+        qml.execute(tapes(), device(queued_emulator, journal))  # collects it
+        assert queued_emulator.log.jobs_created == 1
 
 
 def test_a_refused_job_is_closed_and_a_deleted_one_is_run_again(

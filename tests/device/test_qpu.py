@@ -68,7 +68,7 @@ class TestCost:
         dev = qpu(server, journal=False, budget=30.0)
         qml.execute(tapes()[:2], dev)  # 2 × 12.42 (each circuit at IonQ's job minimum)
         posts = server.log.count("POST", "/v0.4/jobs")
-        with pytest.raises(CostLimitError, match=r"would cost 12.42 usd \(1 circuits.*exceeds "
+        with pytest.raises(CostLimitError, match=r"would cost 12.42 usd \(1 circuit,.*exceeds "
                            r"what is left of budget=30.0 \(5.16 usd\); nothing was sent") as e:
             qml.execute(tapes()[2:], dev)
         assert e.value.estimate.total == pytest.approx(12.42)

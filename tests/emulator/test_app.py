@@ -214,8 +214,9 @@ class TestValidation:
 
     async def test_malformed_json_is_400(self, emulator: EmulatorServer) -> None:
         async with client_for(emulator) as c:
-            with pytest.raises(APIError, match="not valid JSON"):
+            with pytest.raises(APIError, match="not valid JSON") as info:
                 await c.request("POST", "/jobs", body=b"{nope")
+        assert info.value.status == 400 and emulator.log.jobs_created == 0
 
 
 class TestAuthAndBackends:
@@ -288,7 +289,10 @@ class TestFaultsAndLatency:
             job = await c.request("POST", "/jobs", body=payload())
             rec = await c.request("GET", f"/jobs/{job['id']}")
             assert rec["predicted_execution_duration_ms"] == 50  # 2 circuits × 0.025 s
-            assert 120 <= rec["predicted_wait_time_ms"] <= 130
+            assert 0 <= rec["predicted_wait_time_ms"] <= 130  # what is left of the queue
+            [stored] = [j for j in server.store.all() if j.id == job["id"]]
+            later = server.store.record(stored, stored.created + 0.03, "/v0.4", "legacy")
+            assert later["predicted_wait_time_ms"] == 100  # 130 ms queue, 30 ms after
             assert (await wait_done(c, job["id"]))["status"] == "completed"
 
     async def test_a_fault_limited_to_once(self) -> None:

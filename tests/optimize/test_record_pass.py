@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import warnings
 
 import numpy as np
@@ -65,6 +66,38 @@ def test_logging_and_warnings_come_from_the_real_pass_only(caplog: pytest.LogCap
         BatchSPSAOptimizer(maxiter=5, seed=1).step(cost, W)
     assert len([r for r in caplog.records if r.name == "user.training"]) == 2
     assert len(caught) == 2
+
+
+def test_other_threads_print_and_log_during_the_record_pass(
+        capsys: pytest.CaptureFixture, caplog: pytest.LogCaptureFixture) -> None:
+    """Silencing is the recording thread's only: a thread that prints and logs while a step
+    records (a progress reporter, a data loader) loses nothing."""
+    circuit = qnode_on(device())
+    log = logging.getLogger("user.loader")
+
+    def other(k: int) -> None:
+        print(f"other {k}")
+        log.warning("other %d", k)
+
+    calls = []
+
+    def cost(w):
+        value = circuit(w, 0.3)
+        calls.append(len(calls))
+        worker = threading.Thread(target=other, args=(calls[-1],))
+        worker.start()
+        worker.join()  # it ran while this thread is recording (the first 3 calls)
+        print(f"cost {calls[-1]}")
+        return value
+
+    with caplog.at_level(logging.WARNING):
+        BatchSPSAOptimizer(maxiter=5, seed=1).step_and_cost(cost, W)
+    out = capsys.readouterr().out.splitlines()
+    assert len(calls) == 6  # record pass, then replay
+    assert [line for line in out if line.startswith("other")] == [f"other {k}" for k in range(6)]
+    assert [line for line in out if line.startswith("cost")] == ["cost 3", "cost 4", "cost 5"]
+    assert [r.getMessage() for r in caplog.records if r.name == "user.loader"] == \
+        [f"other {k}" for k in range(6)]
 
 
 def test_random_draws_are_those_of_one_evaluation() -> None:

@@ -202,25 +202,36 @@ class TestHooks:
         assert [policy.next_batch_size(self.stats(queue_s=q)) for q in (0.2, 2.0, 7.0)] == \
             [20, 10, 5]
 
-    @pytest.mark.parametrize("queue, per_circuit, grows", [(0.3, 0.0005, True),
-                                                            (0.0, 0.02, False)])
-    def test_default_policy_on_the_emulator(self, queue: float, per_circuit: float,
-                                            grows: bool) -> None:
-        latency = LatencyModel(queue_per_job=queue, per_circuit=per_circuit)
-        server = EmulatorServer(latency=latency).start_in_thread()
+    def test_the_hook_sees_ionqs_times_and_sets_resamplings(self) -> None:
+        """Against the emulator: the hook gets each step's circuits, jobs and IonQ's own
+        times (from the job records, so exact), and its answer is the next resamplings."""
+        seen: list[StepStats] = []
+
+        class Recorder:
+            def next_batch_size(self, stats: StepStats) -> int:
+                seen.append(stats)
+                return stats.batch_size + 1
+
+        server = EmulatorServer(latency=LatencyModel(queue_per_job=0.3, per_circuit=0.01),
+                                contract="legacy").start_in_thread()
         try:
-            opt = BatchSPSAOptimizer(maxiter=10, seed=0, resamplings=4,
-                                     batch_size_hook=LatencyBalanced())
+            opt = BatchSPSAOptimizer(maxiter=10, seed=0, resamplings=2,
+                                     batch_size_hook=Recorder())
             cost = costs(qnode_on(ionq(server)))["single"]
             w = pnp.array([0.1, 0.2], requires_grad=True)
-            sizes = []
+            sent = []  # circuits the emulator received per step (duplicates are sent once)
             for _ in range(3):
+                before = server.log.circuits_created
                 w = opt.step(cost, w)
-                sizes.append(opt.resamplings)
-            assert (sizes[-1] > 4) if grows else (sizes[-1] < 4), sizes
-            assert server.log.jobs_created == 3
+                sent.append(server.log.circuits_created - before)
         finally:
             server.stop_thread()
+        assert [s.batch_size for s in seen] == [2, 3, 4] and opt.resamplings == 5
+        assert [(s.circuits, s.jobs) for s in seen] == [(4, 1), (6, 1), (8, 1)]
+        for s, n in zip(seen, sent, strict=True):
+            assert s.timing.queue_s == pytest.approx(0.3, abs=0.002)
+            assert s.timing.execution_s == pytest.approx(0.01 * n, abs=0.002)
+            assert s.timing.round_trip_s >= s.timing.queue_s + s.timing.execution_s
 
 
 class TestFit:

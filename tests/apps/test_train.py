@@ -12,7 +12,7 @@ from pennylane_ionq_batch.apps.cli import main
 from pennylane_ionq_batch.apps.train import moons, train
 from pennylane_ionq_batch.emulator import EmulatorServer
 
-from .conftest import LOCAL
+from ..conftest import LOCAL
 
 
 def test_moons_is_balanced_and_scaled() -> None:
