@@ -33,10 +33,15 @@ from .compile import StructureCache
 from .config import DeviceOptions, JobOptions, client_config, parse_backend
 from .exceptions import ConfigurationError
 from .preprocess.cache import PreprocessCache
-from .preprocess.transforms import build_pipeline, preprocess_by_structure, setup_execution_config
+from .preprocess.transforms import (
+    build_pipeline,
+    check_device,
+    preprocess_by_structure,
+    setup_execution_config,
+)
 from .pricing import Estimate
 from .runtime import Resources, background_loop, open_journal
-from .spending import Spending, open_session
+from .spending import Spending, open_session, session_settings
 from .stats import ExecutionStats
 
 # The embedded emulator answers on loopback in microseconds: poll it without politeness.
@@ -230,18 +235,9 @@ class IonQBatchDevice(Device):
         With a journal, a session a crashed run left open is resumed if IonQ still has it
         active (``resume=False``: ended, and a new one opened).
         """
-        if not self.options.is_qpu:
-            raise ConfigurationError(
-                f"ionq.batch: sessions reserve a QPU; {self.options.backend} has none")
         if self._session is not None:
             raise ConfigurationError("ionq.batch: this device is already in a session")
-        settings: dict[str, Any] = {}
-        if max_jobs is not None:
-            settings["job_count_limit"] = max_jobs
-        if max_minutes is not None:
-            settings["duration_limit_min"] = max_minutes
-        if max_cost is not None:
-            settings["cost_limit"] = {"unit": "usd", "value": max_cost}
+        settings = session_settings(self.options, max_jobs, max_minutes, max_cost)
         with open_session(self._client(), self._resources.journal, self.options.backend,
                           settings, resume) as record:
             self._session = record
@@ -264,14 +260,7 @@ class IonQBatchDevice(Device):
         spec = self.backend  # the catalogue is read here, before any job
         if self._pipeline is not None:
             return self._pipeline
-        if self.wires is not None and len(self.wires) > self.max_qubits:
-            raise ConfigurationError(
-                f"ionq.batch: {len(self.wires)} wires requested but {self.options.backend} "
-                f"takes circuits of at most {self.max_qubits} qubits")
-        if (self.options.error_mitigation or {}).get("debiasing") and not spec.debiasing:
-            raise ConfigurationError(
-                f"ionq.batch: {self.options.backend} does not offer debiasing (its catalogue "
-                "entry lists no such error mitigation); remove it from error_mitigation")
+        check_device(self.wires, self.options, spec, self.max_qubits)
         pipeline = CompilePipeline()
         pipeline.add_transform(preprocess_by_structure, pipeline=build_pipeline(
             self.wires, self.options, max_qubits=self.max_qubits), cache=self._preprocessed)

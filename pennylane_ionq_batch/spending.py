@@ -15,7 +15,8 @@ from typing import Any
 
 from .client import IonQClient, Journal, Plan
 from .client.records import SessionRecord
-from .exceptions import APIError, CostLimitError, IonQBatchError
+from .config import JobOptions
+from .exceptions import APIError, ConfigurationError, CostLimitError, IonQBatchError
 from .pricing import Estimate, Rates, estimate
 from .runtime import background_loop
 
@@ -81,6 +82,22 @@ class Spending:
         """Count the jobs of the plan ``cost`` priced that were created (by position) as
         spent."""
         self.spent += sum(cost.per_job[k] for k in created)
+
+
+def session_settings(options: JobOptions, max_jobs: int | None, max_minutes: int | None,
+                     max_cost: float | None) -> dict[str, Any]:
+    """``settings`` of ``POST /sessions`` for a device's backend, refused if it has no QPU."""
+    if not options.is_qpu:
+        raise ConfigurationError(
+            f"ionq.batch: sessions reserve a QPU; {options.backend} has none")
+    settings: dict[str, Any] = {}
+    if max_jobs is not None:
+        settings["job_count_limit"] = max_jobs
+    if max_minutes is not None:
+        settings["duration_limit_min"] = max_minutes
+    if max_cost is not None:
+        settings["cost_limit"] = {"unit": "usd", "value": max_cost}
+    return settings
 
 
 @contextmanager

@@ -36,8 +36,10 @@ from pennylane.transforms import (
 )
 from pennylane.transforms.core import CompilePipeline, transform
 
+from ..backends import BackendSpec
 from ..compile import QIS_OPERATIONS, native, qis
 from ..config import MAX_SHOTS, MIN_DEBIASING_SHOTS, JobOptions
+from ..exceptions import ConfigurationError
 from .cache import PreprocessCache
 
 NAME = "ionq.batch"
@@ -257,6 +259,18 @@ def setup_execution_config(config: ExecutionConfig) -> ExecutionConfig:
             and config.convert_to_numpy:
         return replace(config, convert_to_numpy=False)
     return config
+
+
+def check_device(wires: Any, options: JobOptions, spec: BackendSpec, max_qubits: int) -> None:
+    """What the device asks of its backend, checked against the catalogue before any job."""
+    if wires is not None and len(wires) > max_qubits:
+        raise ConfigurationError(
+            f"{NAME}: {len(wires)} wires requested but {options.backend} takes circuits of at "
+            f"most {max_qubits} qubits")
+    if (options.error_mitigation or {}).get("debiasing") and not spec.debiasing:
+        raise ConfigurationError(
+            f"{NAME}: {options.backend} does not offer debiasing (its catalogue entry lists no "
+            "such error mitigation); remove it from error_mitigation")
 
 
 def build_pipeline(wires: Any, options: JobOptions, *, max_qubits: int) -> CompilePipeline:
