@@ -13,7 +13,8 @@ from typing import Any
 
 from .client import IonQClient, JobRecord, Journal, RequestStats
 from .client.jobs import fetch_histograms, job_timing
-from .client.records import JobCost
+from .client.records import TERMINAL, JobCost
+from .exceptions import ConfigurationError, JobError
 from .runtime import background_loop
 
 MAX_PAGES = 40  # of 25 jobs each
@@ -87,7 +88,8 @@ class Browser:
         if record.status in ("completed", "failed", "canceled"):
             cost = self.cost(job_id)
             info["cost"] = (f"{cost.billed:.2f} {cost.unit}" if cost.billed is not None
-                            else f"estimated {cost.estimated:.2f} {cost.unit}")
+                            else f"estimated {cost.estimated:.2f} {cost.unit}"
+                            if cost.estimated is not None else None)
         if self.journal is not None:
             info["journal"] = next((e.state for e in self.journal.entries()
                                     if e.job_id == job_id), None)
@@ -95,8 +97,14 @@ class Browser:
 
     def results(self, job_id: str, *, sharpen: bool = False) -> list[dict[str, float]]:
         """A completed job's probabilities, one dictionary per circuit (IonQ's keys: decimal
-        basis states, qubit 0 the least significant bit)."""
-        record = self._run(self.client.get_job(job_id))
+        basis states, qubit 0 the least significant bit). ``sharpen`` reads a debiased job's
+        results sharpened (plurality voting across its variants)."""
+        record: JobRecord = self._run(self.client.get_job(job_id))
+        if record.status != "completed":
+            raise JobError(f"job {job_id} {_no_results(record)}", job_id=job_id)
+        if sharpen and not record.debiased:
+            raise ConfigurationError(f"job {job_id} was not debiased, so it has no sharpened "
+                                     "results (sharpening votes across debiasing variants)")
         children = record.child_job_ids
         return list(self._run(fetch_histograms(self.client, record, RequestStats(),
                                                circuits=max(1, len(children)),
@@ -107,8 +115,34 @@ class Browser:
         cost: JobCost = self._run(self.client.get_cost(job_id))
         return cost
 
-    def cancel(self, job_id: str) -> None:
+    def cancel(self, job_id: str) -> str:
+        """Cancel a job that has not ended; return its status before. A job that has ended
+        cannot be canceled: a :class:`~.exceptions.JobError` says how it ended."""
+        record: JobRecord = self._run(self.client.get_job(job_id))
+        if record.status in TERMINAL:
+            raise JobError(f"job {job_id} has already {_ended(record.status)}: nothing to "
+                           "cancel", job_id=job_id)
         self._run(self.client.cancel_job(job_id))
+        after: JobRecord = self._run(self.client.get_job(job_id))
+        if after.status != "canceled":
+            raise JobError(f"job {job_id} was {record.status}; IonQ did not cancel it (it is "
+                           f"{after.status} now)", job_id=job_id)
+        return record.status
+
+
+def _ended(status: str) -> str:
+    return {"completed": "completed", "failed": "failed", "canceled": "been canceled"}[status]
+
+
+def _no_results(record: JobRecord) -> str:
+    """Why a job has no results to read, in words."""
+    if record.status == "canceled":
+        return "was canceled: it has no results"
+    if record.status == "failed":
+        why = f" ({record.failure_code}: {record.failure_message})" if record.failure_code \
+            else ""
+        return f"failed{why}: it has no results"
+    return f"is {record.status}: its results come when it completes"
 
 
 def _summary(record: JobRecord, journal_state: str | None) -> JobSummary:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
@@ -203,8 +203,12 @@ class DeviceOptions:
     cancel_on_interrupt: bool = True
     emulator_noise: bool = True
     emulator_contract: str | None = None
+    progress: bool | Callable[[Any], None] = True
 
     def __post_init__(self) -> None:
+        if not (_is_bool(self.progress) or callable(self.progress)):
+            raise ConfigurationError("ionq.batch: progress must be True, False or a function "
+                                     f"taking a JobProgress, got {self.progress!r}")
         if self.seed is not None and (not isinstance(self.seed, int) or isinstance(self.seed, bool)
                                       or self.seed < 0):
             raise ConfigurationError(f"ionq.batch: seed must be a non-negative int, "

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -40,6 +40,7 @@ from .preprocess.transforms import (
     setup_execution_config,
 )
 from .pricing import Estimate
+from .progress import JobProgress, WaitReporter
 from .runtime import Resources, background_loop, open_journal
 from .spending import Spending, open_session, session_settings
 from .stats import ExecutionStats
@@ -99,6 +100,10 @@ class IonQBatchDevice(Device):
             ``results.probabilities.url`` and ``/aggregated`` route).
         client_options (dict): HTTP settings of :class:`~.config.ClientConfig`
             (timeouts, retries, polling bounds, pool size, proxy, CA bundle).
+        progress (bool | callable): while jobs wait more than a couple of seconds, show their
+            status, IonQ's predicted wait and the time elapsed on standard error, updated in
+            place (the default, True); False for silence; or a function that receives every
+            status poll as a :class:`~.progress.JobProgress`.
     """
 
     name = "ionq.batch"
@@ -117,6 +122,7 @@ class IonQBatchDevice(Device):
         emulator_noise: bool = True, emulator_contract: str | None = None,
         structure_cache_size: int = 256,
         journal: bool | str | os.PathLike[str] | None = None, cancel_on_interrupt: bool = True,
+        progress: bool | Callable[[JobProgress], None] = True,
     ) -> None:
         super().__init__(wires=wires, shots=shots)
         remote_backend, emulated = parse_backend(backend)
@@ -131,7 +137,7 @@ class IonQBatchDevice(Device):
             emulated=emulated, seed=seed, timeout=timeout,  # type: ignore[arg-type]
             max_cost=max_cost, budget=budget, structure_cache_size=structure_cache_size,
             journal=journal, cancel_on_interrupt=cancel_on_interrupt,
-            emulator_noise=emulator_noise, emulator_contract=emulator_contract)
+            emulator_noise=emulator_noise, emulator_contract=emulator_contract, progress=progress)
         self.emulator = None
         if emulated:
             from .emulator import embedded_emulator  # started only when asked for
@@ -144,7 +150,9 @@ class IonQBatchDevice(Device):
         self._resources = Resources(open_journal(journal, self.options.is_qpu and not emulated))
         self._finalizer = weakref.finalize(self, self._resources.close)
         self.policy = RunPolicy(timeout=timeout, cancel_on_interrupt=bool(cancel_on_interrupt),
-                                journal=self._resources.journal, read_cost=self.options.is_qpu)
+                                journal=self._resources.journal, read_cost=self.options.is_qpu,
+                                progress=progress if callable(progress)
+                                else WaitReporter() if progress else None)
         self._spending = Spending(self.options.backend, self.options.is_qpu, max_cost, budget)
         self._session: SessionRecord | None = None
         self._rng = np.random.default_rng(opts.seed)

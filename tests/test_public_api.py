@@ -75,7 +75,7 @@ def test_every_device_option_is_taken(tmp_path: Path) -> None:
         "job_fields": {"dry_run": False}, "max_cost": 10.0, "budget": 20.0, "seed": 3,
         "timeout": 30.0, "client_options": {"poll_min": 0.01}, "emulator_noise": True,
         "emulator_contract": "legacy", "structure_cache_size": 8,
-        "journal": str(tmp_path / "j.sqlite3"), "cancel_on_interrupt": False,
+        "journal": str(tmp_path / "j.sqlite3"), "cancel_on_interrupt": False, "progress": False,
     }
     assert set(values) == set(device_options())
     dev = qml.device("ionq.batch", **values)

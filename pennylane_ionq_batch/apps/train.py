@@ -3,7 +3,7 @@
 The data set is generated (two interleaved half-moons, two features, labels ±1); the model is
 4 qubits: the features angle-embedded, then StronglyEntanglingLayers, re-uploaded per layer;
 its prediction is the sign of ⟨Z0⟩ and its loss the mean squared error over a mini-batch.
-Every training step is one IonQ job.
+Every training step is one IonQ job; so is each evaluation on the training or test set.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pennylane as qml
 from pennylane import numpy as pnp
 
 from ..optimize import BatchSPSAOptimizer
+from ..progress import JobProgress
 
 WIRES = 4
 
@@ -53,8 +54,18 @@ def square_loss(circuit: qml.QNode) -> Any:
     return lambda w, xb, yb: qml.math.mean((circuit(w, xb) - yb) ** 2)
 
 
-def accuracy(circuit: qml.QNode, weights: Any, X: np.ndarray, Y: np.ndarray) -> float:
-    return float(np.mean(np.sign(qml.math.to_numpy(circuit(weights, X))) == Y))
+def evaluate(circuit: qml.QNode, weights: Any, X: np.ndarray, Y: np.ndarray
+             ) -> tuple[float, float]:
+    """(mean squared error, accuracy) over a whole data set, from one broadcast call."""
+    predictions = np.asarray(qml.math.to_numpy(circuit(weights, X)), dtype=float)
+    return float(np.mean((predictions - Y) ** 2)), float(np.mean(np.sign(predictions) == Y))
+
+
+def smoothed(values: list[float], window: int) -> list[float]:
+    """The mean of the last ``window`` values at each point (fewer at the start)."""
+    sums = np.cumsum([0.0, *values])
+    return [float((sums[i + 1] - sums[max(0, i + 1 - window)]) / min(i + 1, window))
+            for i in range(len(values))]
 
 
 @dataclass
@@ -69,22 +80,48 @@ class TrainingSummary:
     circuits: int
     train_accuracy: float
     test_accuracy: float
-    final_loss: float
-    losses: list[float] = field(default_factory=list)
+    final_loss: float  # over the whole training set, with the trained weights
+    test_loss: float
+    losses: list[float] = field(default_factory=list)  # each step's mini-batch loss
+    smoothed_losses: list[float] = field(default_factory=list)  # over an epoch of steps
     step_seconds: list[float] = field(default_factory=list)
+    shots: int | None = None
+
+
+class JobWaits:
+    """A device ``progress`` callback that shows waiting jobs in a progress bar's postfix."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def __call__(self, progress: JobProgress) -> None:
+        if self.bar is None:
+            return
+        state = "" if progress.done else f"{progress.status} {progress.elapsed_s:.0f} s"
+        self.bar.set_postfix_str(state, refresh=True)
 
 
 def train(dev: Any, *, epochs: int = 30, batch_size: int = 10, seed: int = 1,
-          progress: bool = False, checkpoint: str | None = None) -> tuple[TrainingSummary, Any]:
-    """Train on 40 samples, test on 20; return the summary and the trained weights."""
+          shots: int | None = None, progress: bool = False, checkpoint: str | None = None,
+          waits: JobWaits | None = None) -> tuple[TrainingSummary, Any]:
+    """Train on 40 samples, test on 20; return the summary and the trained weights.
+
+    ``shots`` is needed by QPUs and noisy simulators; ``waits`` (the device's ``progress``
+    callback, if it is one) shows job waits in the progress bar.
+    """
     X, Y = moons(60, seed=0)
     (Xtr, Ytr), (Xte, Yte) = (X[:40], Y[:40]), (X[40:], Y[40:])
     circuit = classifier(dev)
+    if shots is not None:
+        circuit = qml.set_shots(circuit, shots)
     rng = np.random.default_rng(seed)
     weights = pnp.array(rng.uniform(0, 2 * np.pi, (2, WIRES, 3)), requires_grad=True)
-    steps = epochs * -(-len(Xtr) // batch_size)
+    per_epoch = -(-len(Xtr) // batch_size)
+    steps = epochs * per_epoch
     opt = BatchSPSAOptimizer(maxiter=steps, c=0.15, seed=seed)
     bar = _progress_bar(steps, progress)
+    if waits is not None:
+        waits.bar = bar
     step_seconds: list[float] = []
     last = [time.perf_counter()]
 
@@ -94,27 +131,32 @@ def train(dev: Any, *, epochs: int = 30, batch_size: int = 10, seed: int = 1,
         last[0] = now
         if bar is not None:
             stats = opt.last_stats
-            bar.set_postfix(loss=f"{loss:.3f}", jobs=stats.jobs if stats else "?",
-                            s_per_step=f"{step_seconds[-1]:.2f}")
+            recent = smoothed(opt.losses, per_epoch)[-1]
+            bar.set_postfix_str(f"loss {recent:.3f} (epoch mean), "
+                                f"{stats.jobs if stats else '?'} job/step, "
+                                f"{step_seconds[-1]:.2f} s/step", refresh=False)
             bar.update(1)
 
     start = time.perf_counter()
-    with qml.Tracker(dev) as tracker:
+    with qml.Tracker(dev) as tracker:  # the training's jobs; evaluating takes two more
         result = opt.fit(square_loss(circuit), weights, Xtr, Ytr, batch_size=batch_size,
                          epochs=epochs, checkpoint=checkpoint, callback=on_step)
     seconds = time.perf_counter() - start
     if bar is not None:
         bar.close()
+    if waits is not None:
+        waits.bar = None
+    train_loss, train_accuracy = evaluate(circuit, result.params, Xtr, Ytr)
+    test_loss, test_accuracy = evaluate(circuit, result.params, Xte, Yte)
     totals = tracker.totals
     summary = TrainingSummary(
         device=getattr(dev, "name", str(dev)), steps=result.steps, epochs=epochs,
         batch_size=batch_size, seconds=seconds, jobs=int(totals.get("jobs", 0)),
         http_requests=int(totals.get("http_requests", 0)),
-        circuits=int(totals.get("executions", 0)),
-        train_accuracy=accuracy(circuit, result.params, Xtr, Ytr),
-        test_accuracy=accuracy(circuit, result.params, Xte, Yte),
-        final_loss=result.losses[-1] if result.losses else float("nan"),
-        losses=result.losses, step_seconds=step_seconds)
+        circuits=int(totals.get("executions", 0)), train_accuracy=train_accuracy,
+        test_accuracy=test_accuracy, final_loss=train_loss, test_loss=test_loss,
+        losses=result.losses, smoothed_losses=smoothed(result.losses, per_epoch),
+        step_seconds=step_seconds, shots=shots)
     return summary, result.params
 
 
@@ -138,11 +180,18 @@ def write_outputs(summary: TrainingSummary, out: Path) -> list[Path]:
         import matplotlib.pyplot as plt
     except ImportError:
         return written
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot(range(1, len(summary.losses) + 1), summary.losses)
-    ax.set(xlabel="step (one IonQ job each)", ylabel="mini-batch loss",
-           title=f"BatchSPSAOptimizer on {summary.device}: test accuracy "
-                 f"{summary.test_accuracy:.0%}")
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    steps = range(1, len(summary.losses) + 1)
+    ax.plot(steps, summary.losses, color="tab:blue", alpha=0.3, linewidth=0.8,
+            label="mini-batch loss")
+    ax.plot(steps, summary.smoothed_losses, color="tab:blue", linewidth=2,
+            label="mean over the last epoch")
+    ax.axhline(summary.final_loss, color="tab:green", linestyle="--", linewidth=1,
+               label=f"training set after training: {summary.final_loss:.3f}")
+    ax.set(xlabel="step (one IonQ job each)", ylabel="mean squared error",
+           title=f"BatchSPSAOptimizer on {summary.device}: accuracy "
+                 f"{summary.train_accuracy:.0%} train, {summary.test_accuracy:.0%} test")
+    ax.legend(loc="upper right", fontsize="small")
     fig.tight_layout()
     fig.savefig(out / "loss.png", dpi=120)
     plt.close(fig)

@@ -26,6 +26,7 @@ from ..exceptions import (
     JobFailedError,
     MaybeSentError,
 )
+from ..progress import JobProgress, ProgressCallback
 from ..stats import Timing
 from .http import IonQClient, RequestStats
 from .plan import Histogram, JobRequest
@@ -158,13 +159,15 @@ def _raise_if_ended(record: JobRecord) -> None:
 
 
 async def wait_for_completion(client: IonQClient, job_id: str, stats: RequestStats, *,
-                              sent: float | None = None, kind: Hashable | None = None
+                              sent: float | None = None, kind: Hashable | None = None,
+                              progress: ProgressCallback | None = None, circuits: int = 1
                               ) -> JobRecord:
     """Poll ``GET /jobs/{id}`` until a terminal status; return the completed job's record.
 
     ``sent`` is the ``time.monotonic()`` at which the job was sent: polls are spaced by how
     long the job has been waiting (see :func:`~.retry.next_poll_delay`). Jobs of the same
     ``kind`` are expected to take as long as the last one did (:class:`~.retry.Completions`).
+    ``progress`` hears of every poll (:mod:`..progress`).
     """
     start = time.monotonic() if sent is None else sent
     expected = client.completions.expected(kind) if kind is not None else ()
@@ -175,9 +178,14 @@ async def wait_for_completion(client: IonQClient, job_id: str, stats: RequestSta
         polled = time.monotonic() - start
         record = await client.get_job(job_id, stats)
         if record.status != last_status:
-            log.info("ionq.batch: job %s is %s (predicted wait %s ms)", job_id, record.status,
-                     record.predicted_wait_ms)
+            wait = record.predicted_wait_ms
+            log.info("ionq.batch: job %s is %s%s", job_id, record.status,
+                     f" (predicted wait {wait / 1000:.1f} s)" if wait is not None else "")
             last_status = record.status
+        if progress is not None:
+            progress(JobProgress(job_id, record.status, polled,
+                                 None if record.predicted_wait_ms is None
+                                 else record.predicted_wait_ms / 1000, circuits))
         _raise_if_ended(record)
         if record.status == "completed":
             if kind is not None:

@@ -81,6 +81,7 @@ class JobRecord:
     failure_message: str | None = None
     results: Results | None = None
     dry_run: bool = False
+    debiased: bool = False  # settings.error_mitigation.debiasing
 
     @classmethod
     def parse(cls, raw: Any, *, job_id: str | None = None) -> JobRecord:
@@ -95,6 +96,8 @@ class JobRecord:
         children = raw.get("child_job_ids") or raw.get("children") or ()  # "children": v0.3
         name = raw.get("name")
         parent = raw.get("parent_job_id")
+        settings = raw.get("settings")
+        mitigation = settings.get("error_mitigation") if isinstance(settings, Mapping) else None
         return cls(
             id=raw["id"], status=raw["status"], name=name if isinstance(name, str) else None,
             backend=str(raw.get("backend") or ""),
@@ -111,7 +114,8 @@ class JobRecord:
             # v0.4 sends {code, message}; v0.3 clients read "error": accept both
             failure_code=failure.get("code") or failure.get("error"),
             failure_message=failure.get("message"),
-            results=Results.parse(raw.get("results")), dry_run=raw.get("dry_run") is True)
+            results=Results.parse(raw.get("results")), dry_run=raw.get("dry_run") is True,
+            debiased=isinstance(mitigation, Mapping) and mitigation.get("debiasing") is True)
 
     @property
     def token(self) -> str | None:
@@ -180,22 +184,34 @@ class SessionRecord:
 
 @dataclass(frozen=True)
 class JobCost:
-    """``GET /jobs/{id}/cost``: the estimate, and the bill once the job has ended."""
+    """``GET /jobs/{id}/cost``: the estimate, and the bill once the job has ended.
+
+    IonQ's document (October 2026) makes both optional: jobs never priced against a contract,
+    such as simulator jobs, come without ``estimated_cost``; ``cost`` appears once billed.
+    """
 
     dry_run: bool
-    estimated: float
+    estimated: float | None
     billed: float | None
     unit: str
 
     @classmethod
     def parse(cls, raw: Any, job_id: str) -> JobCost:
-        estimated = raw.get("estimated_cost") if isinstance(raw, Mapping) else None
-        if not isinstance(estimated, Mapping) or _number(estimated.get("value")) is None:
+        if not isinstance(raw, Mapping):
             raise ResponseError(200, f"expected a job cost, got {raw!r:.200}", job_id=job_id)
-        billed = raw.get("cost")
-        value = _number(billed.get("value")) if isinstance(billed, Mapping) else None
-        return cls(raw.get("dry_run") is True, float(estimated["value"]), value,
-                   str(estimated.get("unit", "usd")))
+        amounts = []
+        for key in ("estimated_cost", "cost"):
+            value = raw.get(key)
+            if value is not None and (not isinstance(value, Mapping)
+                                      or _number(value.get("value")) is None):
+                raise ResponseError(200, f"{key} must be {{value, unit}}, got {value!r:.200}",
+                                    job_id=job_id)
+            amounts.append(value)
+        estimated, billed = amounts
+        unit = next((str(a["unit"]) for a in amounts if a is not None and a.get("unit")), "usd")
+        return cls(raw.get("dry_run") is True,
+                   float(estimated["value"]) if estimated is not None else None,
+                   float(billed["value"]) if billed is not None else None, unit)
 
 
 def parse_histogram(raw: Any, job_id: str) -> dict[str, float]:

@@ -24,6 +24,7 @@ from ..exceptions import (
     JobFailedError,
     JobTimeoutError,
 )
+from ..progress import JobProgress, ProgressCallback
 from ..stats import Timing
 from .http import IonQClient, RequestStats
 from .jobs import fetch_histograms, job_timing, locate, submit, wait_for_completion
@@ -41,6 +42,7 @@ class RunPolicy:
     cancel_on_interrupt: bool = True
     journal: Journal | None = None
     read_cost: bool = False  # GET /jobs/{id}/cost once a job has delivered (QPUs bill)
+    progress: ProgressCallback | None = None  # hears of every status poll
 
 
 @dataclass
@@ -115,6 +117,13 @@ async def _exists(client: IonQClient, job_id: str, stats: RequestStats) -> bool:
     return True
 
 
+def _stopped(policy: RunPolicy, job: JobRequest, job_id: str, start: float, why: str) -> None:
+    """Tell the progress reporter this client no longer waits for the job."""
+    if policy.progress is not None:
+        policy.progress(JobProgress(job_id, why, time.monotonic() - start,
+                                    circuits=job.n_circuits))
+
+
 async def run_job(client: IonQClient, job: JobRequest, outcome: JobOutcome, index: int,
                   policy: RunPolicy) -> list[Histogram]:
     """Submit job ``index`` of the batch (or adopt a journaled one); return its histograms."""
@@ -133,7 +142,8 @@ async def run_job(client: IonQClient, job: JobRequest, outcome: JobOutcome, inde
     outcome.job_ids[index] = job_id
     try:
         record = await wait_for_completion(client, job_id, stats, sent=start,
-                                           kind=(job.backend, job.n_circuits, job.shots))
+                                           kind=(job.backend, job.n_circuits, job.shots),
+                                           progress=policy.progress, circuits=job.n_circuits)
         histograms = await fetch_histograms(client, record, stats, circuits=job.n_circuits,
                                              multi=job.multi, sharpen=job.sharpen)
     except (JobFailedError, JobCanceledError) as exc:
@@ -141,6 +151,8 @@ async def run_job(client: IonQClient, job: JobRequest, outcome: JobOutcome, inde
                        "failed" if isinstance(exc, JobFailedError) else "canceled")
         raise
     except (asyncio.CancelledError, TimeoutError):
+        _stopped(policy, job, job_id, start,
+                 "canceled" if policy.cancel_on_interrupt else "left running")
         if policy.cancel_on_interrupt:
             await asyncio.shield(cancel_quietly(client, job_id, stats))
             if journal is not None:
@@ -149,6 +161,9 @@ async def run_job(client: IonQClient, job: JobRequest, outcome: JobOutcome, inde
             log.warning("ionq.batch: job %s left running; run the same execute() again%s to "
                         "collect its results", job_id, f" (journal {journal.path})"
                         if journal is not None else ", or fetch them by id")
+        raise
+    except IonQBatchError:
+        _stopped(policy, job, job_id, start, "stopped")  # no more waiting to show
         raise
     await _journal(journal, "finished", job.name, "delivered")
     outcome.timings[index] = job_timing(record, time.monotonic() - start)

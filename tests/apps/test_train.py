@@ -29,7 +29,9 @@ def test_same_accuracy_as_default_qubit(threaded_emulator: EmulatorServer) -> No
     assert ours.steps == ref.steps == 24
     assert np.allclose(w_ours, w_ref, atol=1e-9)  # the same trajectory
     assert ours.test_accuracy == ref.test_accuracy and ours.train_accuracy == ref.train_accuracy
+    assert ours.final_loss == pytest.approx(ref.final_loss, abs=1e-9)  # the training set's
     assert ours.jobs == ours.steps  # one job per training step
+    assert ours.smoothed_losses[-1] == pytest.approx(np.mean(ours.losses[-4:]))  # an epoch
 
 
 def test_train_command_writes_summary(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
