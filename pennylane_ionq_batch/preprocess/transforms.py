@@ -8,6 +8,7 @@ measurements.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -210,6 +211,18 @@ def _is_diagonal(obs: qml.operation.Operator) -> bool:
     return False
 
 
+_USER_NAMES = {"ExpectationMP": "expval", "VarianceMP": "var", "ProbabilityMP": "probs",
+               "ShadowExpvalMP": "shadow_expval"}
+
+
+def user_name(mp: MeasurementProcess) -> str:
+    """What a user wrote: ``qml.density_matrix()`` for a ``DensityMatrixMP``."""
+    cls = type(mp).__name__
+    name = _USER_NAMES.get(cls) or re.sub(r"(?<!^)(?=[A-Z])", "_",
+                                          cls.removesuffix("MP")).lower()
+    return f"qml.{name}()"
+
+
 @transform
 def validate_measurements(tape: QuantumScript) -> tuple[list[QuantumScript], Any]:
     """Exact statistics from probabilities without shots; anything computed from samples with.
@@ -223,19 +236,19 @@ def validate_measurements(tape: QuantumScript) -> tuple[list[QuantumScript], Any
             if isinstance(mp, SampleMeasurement):
                 continue
             raise DeviceError(
-                f"{NAME}: measurement {mp} is not accepted with finite shots: it needs the "
-                "quantum state, which IonQ does not return")
+                f"{NAME}: {user_name(mp)} is not supported: it needs the quantum state, and "
+                "IonQ returns measured counts; use qml.probs(), qml.expval(), qml.var(), "
+                "qml.sample() or qml.counts()")
         if isinstance(mp, (ExpectationMP, VarianceMP, ProbabilityMP)):
             continue
         if isinstance(mp, (SampleMP, CountsMP)) or (
                 isinstance(mp, SampleMeasurement) and not isinstance(mp, StateMeasurement)):
             raise DeviceError(
-                f"{NAME}: {type(mp).__name__} needs shots; set them with "
+                f"{NAME}: {user_name(mp)} needs shots; set them with "
                 "qml.set_shots(qnode, shots=1000)")
         raise DeviceError(
-            f"{NAME}: measurement {type(mp).__name__} is not supported: IonQ returns "
-            "measurement probabilities, not amplitudes; use qml.probs(), qml.expval() or "
-            "qml.var()")
+            f"{NAME}: {user_name(mp)} is not supported: IonQ returns measurement "
+            "probabilities, not amplitudes; use qml.probs(), qml.expval() or qml.var()")
     return [tape], _null
 
 

@@ -407,7 +407,7 @@ class TestMeasurementEdges:
     def test_sample_without_shots_says_how_to_set_them(self, threaded_emulator: EmulatorServer
                                                        ) -> None:
         qnode = qml.QNode(lambda: qml.sample(wires=0), device(threaded_emulator, wires=1))
-        with pytest.raises(DeviceError, match="SampleMP needs shots.*set_shots"):
+        with pytest.raises(DeviceError, match=r"qml.sample\(\) needs shots.*set_shots"):
             qnode()
         assert only_the_catalogue_was_read(threaded_emulator)
 
