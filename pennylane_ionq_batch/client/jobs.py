@@ -39,6 +39,7 @@ log = logging.getLogger("pennylane_ionq_batch.client")
 # submitted around our request (timestamps come from IonQ, ``sent_at`` from this machine).
 CLOCK_SKEW = timedelta(seconds=120)
 MAX_LOOKUP_PAGES = 2_000  # a safety net only: 50,000 jobs, children included
+PROGRESS_TICK = 2.0  # seconds between progress reports while a job waits between polls
 
 
 def job_timing(record: JobRecord, round_trip_s: float) -> Timing:
@@ -182,20 +183,28 @@ async def wait_for_completion(client: IonQClient, job_id: str, stats: RequestSta
             log.info("ionq.batch: job %s is %s%s", job_id, record.status,
                      f" (predicted wait {wait / 1000:.1f} s)" if wait is not None else "")
             last_status = record.status
+        wait = None if record.predicted_wait_ms is None else record.predicted_wait_ms / 1000
         if progress is not None:
-            progress(JobProgress(job_id, record.status, polled,
-                                 None if record.predicted_wait_ms is None
-                                 else record.predicted_wait_ms / 1000, circuits))
+            progress(JobProgress(job_id, record.status, polled, wait, circuits))
         _raise_if_ended(record)
         if record.status == "completed":
             if kind is not None:
                 client.completions.remember(kind, active, polled)  # both: when sent
             return record
         active = polled
-        await asyncio.sleep(next_poll_delay(record, time.monotonic() - start,
-                                            poll_min=client.config.poll_min,
-                                            poll_max=client.config.poll_max,
-                                            expected=expected))
+        delay = next_poll_delay(record, time.monotonic() - start,
+                                poll_min=client.config.poll_min,
+                                poll_max=client.config.poll_max, expected=expected)
+        if progress is None:
+            await asyncio.sleep(delay)
+            continue
+        until = time.monotonic() + delay
+        while (left := until - time.monotonic()) > 0:  # the elapsed time ticks between polls
+            await asyncio.sleep(min(left, PROGRESS_TICK))
+            elapsed = time.monotonic() - start
+            progress(JobProgress(job_id, record.status, elapsed,
+                                 None if wait is None else max(0.0, wait - (elapsed - polled)),
+                                 circuits))
 
 
 async def fetch_histograms(client: IonQClient, record: JobRecord, stats: RequestStats, *,
