@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         ConfigurationError,
         CostLimitError,
         CredentialsError,
+        DeadlineError,
         IonQBatchError,
         JobCanceledError,
         JobError,
@@ -41,8 +42,8 @@ _WHERE = {
     **dict.fromkeys((
         "IonQBatchError", "ConfigurationError", "CredentialsError", "CostLimitError",
         "CompilationError", "APIError", "RetriableAPIError", "ResponseError", "TransportError",
-        "MaybeSentError", "AmbiguousSubmitError", "JobError", "JobFailedError",
-        "JobCanceledError", "JobTimeoutError"), "exceptions"),
+        "MaybeSentError", "AmbiguousSubmitError", "DeadlineError", "JobError",
+        "JobFailedError", "JobCanceledError", "JobTimeoutError"), "exceptions"),
 }
 
 __all__ = [
@@ -50,7 +51,7 @@ __all__ = [
     "ExecutionStats", "Timing",
     "IonQBatchError", "ConfigurationError", "CredentialsError", "CostLimitError",
     "CompilationError", "APIError", "RetriableAPIError", "ResponseError", "TransportError",
-    "MaybeSentError", "AmbiguousSubmitError", "JobError", "JobFailedError",
+    "MaybeSentError", "AmbiguousSubmitError", "DeadlineError", "JobError", "JobFailedError",
     "JobCanceledError", "JobTimeoutError",
     "__version__",
 ]

@@ -158,7 +158,7 @@ def resolve_backend(name: str, read_catalog: Callable[[], Iterable[CatalogEntry]
         catalog = read_catalog()
     except (APIError, TransportError) as exc:
         known = lookup_backend(name)
-        if known is None:
+        if known is None or isinstance(exc, TimeoutError):  # the deadline: nothing answers
             raise
         warnings.warn(f"ionq.batch: could not read IonQ's backend catalogue ({exc}); "
                       f"using the built-in description of {name}", stacklevel=5)

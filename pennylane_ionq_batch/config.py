@@ -6,9 +6,11 @@ Explicit code beats the environment, and the environment beats guessing.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import re
+import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
@@ -23,7 +25,6 @@ MAX_CIRCUITS_PER_JOB = 5_000
 MAX_GATES_PER_JOB = 150_000
 MAX_BODY_BYTES = 10_000_000
 MAX_SHOTS = 1_000_000
-_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
 
 def _check_positive(name: str, value: float | None, *, allow_none: bool = False) -> None:
@@ -34,29 +35,50 @@ def _check_positive(name: str, value: float | None, *, allow_none: bool = False)
         raise ConfigurationError(f"ionq.batch: {name} must be a positive number, got {value!r}")
 
 
+_USERINFO = re.compile(r"(?<=://)[^/@\s'\"]*@")
+
+
+def redact(text: str) -> str:
+    """``text`` with the user and password of every URL in it replaced by ``***``."""
+    return _USERINFO.sub("***@", text)
+
+
 def normalize_api_url(url: str) -> str:
     """Validate an API base URL and strip its trailing slash."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(
-            f"ionq.batch: api_url must be an http(s) URL such as {DEFAULT_API_URL!r}, got {url!r}"
-        )
+            f"ionq.batch: api_url must be an http(s) URL such as {DEFAULT_API_URL!r}, got "
+            f"{redact(url)!r}")
+    if parts.username or parts.password:
+        raise ConfigurationError("ionq.batch: api_url must not hold credentials; the key goes "
+                                 "in api_key (or IONQ_API_KEY)")
     return url.rstrip("/")
 
 
 def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    return host in _LOOPBACK or host.startswith("127.")
+    """Whether ``url``'s host is this machine: ``localhost`` or a loopback address
+    (``127.0.0.0/8``, ``::1``), decided by parsing it, never by a prefix of the name."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, repr=False)
 class ClientConfig:
     """How the HTTP client talks to IonQ.
 
     Attributes:
         api_url: base URL including the version, e.g. ``https://api.ionq.co/v0.4``.
         api_key: the key sent as ``Authorization: apiKey <key>``; hidden from ``repr``.
-        connect_timeout / read_timeout: per-request limits in seconds.
+        connect_timeout: seconds to connect (through the proxy's ``CONNECT`` too).
+        read_timeout: seconds a read may wait for the next byte (the idle limit).
+        request_timeout: seconds one request may take in all (bounds an answer that
+            trickles).
         max_retries: retries of a GET (or a POST refused before acceptance) on 429/5xx/no answer.
         backoff_base / backoff_cap: exponential backoff in seconds, with full jitter.
         poll_min / poll_max: bounds of the interval between job polls, in seconds. The
@@ -79,6 +101,7 @@ class ClientConfig:
     api_key: str = field(default="", repr=False)
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
+    request_timeout: float = 300.0
     max_retries: int = 6
     backoff_base: float = 0.25
     backoff_cap: float = 30.0
@@ -100,8 +123,8 @@ class ClientConfig:
                 f"ionq.batch: refusing to send the API key over plain http to {self.api_url}; "
                 "use https, or pass allow_insecure=True if you really mean it"
             )
-        for name in ("connect_timeout", "read_timeout", "backoff_base", "backoff_cap",
-                     "poll_min", "poll_max"):
+        for name in ("connect_timeout", "read_timeout", "request_timeout", "backoff_base",
+                     "backoff_cap", "poll_min", "poll_max"):
             _check_positive(name, getattr(self, name))
         if not isinstance(self.lookup_delay, (int, float)) or isinstance(
                 self.lookup_delay, bool) or not 0 <= self.lookup_delay < math.inf:
@@ -120,13 +143,28 @@ class ClientConfig:
         if self.proxy is not None:
             parts = urlsplit(self.proxy) if isinstance(self.proxy, str) else None
             if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+                shown = redact(self.proxy) if isinstance(self.proxy, str) else self.proxy
                 raise ConfigurationError(
                     "ionq.batch: proxy must be an http(s) URL such as "
-                    f"'http://proxy.example.com:3128', got {self.proxy!r}")
-        if self.ca_bundle is not None and (not isinstance(self.ca_bundle, (str, os.PathLike))
-                                           or not os.path.isfile(self.ca_bundle)):
-            raise ConfigurationError(
-                f"ionq.batch: ca_bundle must be the path of a PEM file, got {self.ca_bundle!r}")
+                    f"'http://user:password@proxy.example.com:3128', got {shown!r}")
+        if self.ca_bundle is not None:
+            if not isinstance(self.ca_bundle, (str, os.PathLike)) or \
+                    not os.path.isfile(self.ca_bundle):
+                raise ConfigurationError("ionq.batch: ca_bundle must be the path of a PEM "
+                                         f"file, got {self.ca_bundle!r}")
+            try:
+                ssl.create_default_context(cafile=os.fspath(self.ca_bundle))
+            except (ssl.SSLError, ValueError) as exc:
+                raise ConfigurationError(
+                    f"ionq.batch: ca_bundle {os.fspath(self.ca_bundle)!r} holds no PEM "
+                    f"certificate that can be loaded ({exc})") from None
+
+    def __repr__(self) -> str:  # never the key, nor the proxy's credentials
+        shown = [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)
+                 if f.name not in ("api_key", "proxy")]
+        if self.proxy is not None:
+            shown.append(f"proxy={redact(self.proxy)!r}")
+        return f"ClientConfig({', '.join(shown)})"
 
 
 CLIENT_OPTIONS = tuple(f.name for f in fields(ClientConfig) if f.name not in ("api_url",
@@ -155,9 +193,11 @@ def resolve_api_key(api_key: str | None) -> str:
             "ionq.batch: no IonQ API key. Pass api_key=..., set the IONQ_API_KEY environment "
             'variable, or use backend="emulator" to run offline without a key.'
         )
-    if re.search(r"\s", key.strip()):
-        raise CredentialsError("ionq.batch: the API key contains white space; check its value")
-    return key.strip()
+    key = key.strip()
+    if re.search(r"\s", key) or not key.isprintable() or not key.isascii():
+        raise CredentialsError("ionq.batch: the API key contains white space or a control or "
+                               "non-ASCII character; check its value")
+    return key
 
 
 def resolve_api_url(api_url: str | None) -> str:

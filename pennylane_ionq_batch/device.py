@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -28,10 +29,10 @@ from pennylane.transforms.core import CompilePipeline
 from . import execution, recording
 from .backends import NOISE_MODELS, BackendSpec, entangler_for, resolve_backend
 from .client import IonQClient, RunPolicy
-from .client.records import SessionRecord
+from .client.records import BackendRecord, SessionRecord
 from .compile import StructureCache
 from .config import DeviceOptions, JobOptions, client_config, parse_backend
-from .exceptions import ConfigurationError
+from .exceptions import ConfigurationError, DeadlineError
 from .preprocess.cache import PreprocessCache
 from .preprocess.transforms import (
     build_pipeline,
@@ -193,10 +194,18 @@ class IonQBatchDevice(Device):
         if self._spec is None:
             with self._lock:
                 if self._spec is None:
-                    self._spec = resolve_backend(
-                        self.options.backend,
-                        lambda: background_loop().run(self._client().list_backends()))
+                    self._spec = resolve_backend(self.options.backend, self._read_catalog)
         return self._spec
+
+    def _read_catalog(self) -> list[BackendRecord]:
+        timeout = self.device_options.timeout
+        try:
+            return background_loop().run(self._client().list_backends(),
+                                         None if timeout is None else time.monotonic() + timeout)
+        except TimeoutError:
+            raise DeadlineError(f"ionq.batch: IonQ's API ({self.client_config.api_url}) did not "
+                                f"answer GET /backends within timeout={timeout:g} s; nothing "
+                                "was sent") from None
 
     @property
     def max_qubits(self) -> int:

@@ -12,7 +12,8 @@
     │   └── ResponseError                      a success status whose body breaks IonQ's document
     ├── TransportError (also ConnectionError)  no usable answer (timeout, dropped connection)
     │   ├── MaybeSentError                     the request went out, no answer came back
-    │   └── AmbiguousSubmitError               POST /jobs may or may not have created the job
+    │   ├── AmbiguousSubmitError               POST /jobs may or may not have created the job
+    │   └── DeadlineError (also TimeoutError)  ``timeout`` passed before IonQ answered
     └── JobError                               a job did not complete
         ├── JobFailedError                     IonQ reported ``failed`` (with its code, message)
         ├── JobCanceledError                   the job was canceled
@@ -66,12 +67,13 @@ class APIError(IonQBatchError):
         error_type: IonQ's ``error`` field (e.g. ``"Bad Request"``), if any.
         api_message: IonQ's ``message`` field, if any.
         job_id: the job the request concerned, if known.
+        request_id: IonQ's ``x-request-id`` of the answer, to quote to IonQ's support.
     """
 
     def __init__(
         self, status: int, api_message: str, *, error_type: str | None = None,
         method: str = "", path: str = "", job_id: str | None = None,
-        retry_after: float | None = None,
+        retry_after: float | None = None, request_id: str | None = None,
     ) -> None:
         self.status = status
         self.api_message = api_message
@@ -80,13 +82,15 @@ class APIError(IonQBatchError):
         self.path = path
         self.job_id = job_id
         self.retry_after = retry_after
+        self.request_id = request_id
         super().__init__(self._text())
 
     def _text(self) -> str:
         where = f" ({self.method} {self.path})" if self.method else ""
         job = f" [job {self.job_id}]" if self.job_id else ""
         kind = f" {self.error_type}:" if self.error_type else ""
-        return f"IonQ API error {self.status}{where}{job}:{kind} {self.api_message}"
+        request = f" (request id {self.request_id})" if self.request_id else ""
+        return f"IonQ API error {self.status}{where}{job}:{kind} {self.api_message}{request}"
 
     def __str__(self) -> str:  # job_id may be filled in after construction
         return self._text()
@@ -94,7 +98,8 @@ class APIError(IonQBatchError):
     def __reduce__(self) -> tuple[Any, ...]:
         return _rebuild, (type(self), (self.status, self.api_message), {
             "error_type": self.error_type, "method": self.method, "path": self.path,
-            "job_id": self.job_id, "retry_after": self.retry_after})
+            "job_id": self.job_id, "retry_after": self.retry_after,
+            "request_id": self.request_id})
 
     @classmethod
     def from_body(
@@ -146,6 +151,11 @@ class AmbiguousSubmitError(TransportError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return _rebuild, (type(self), (str(self),), {"job_name": self.job_name})
+
+
+class DeadlineError(TransportError, TimeoutError):
+    """The device's ``timeout`` passed before IonQ answered a request that is not a job's
+    (reading the backend catalogue); no job was created."""
 
 
 class JobError(IonQBatchError):

@@ -18,6 +18,7 @@ as an :class:`ExecutionContext`; nothing here keeps state of its own.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -88,12 +89,15 @@ def run_batch(tapes: Sequence[QuantumScript], ctx: ExecutionContext,
     """Execute ``tapes`` as one IonQ job (more only when IonQ's limits or shot counts require
     it): their results, and what it cost. ``account`` receives the cost once, also when a job
     fails or the deadline passes."""
+    timeout = ctx.policy.timeout
+    deadline = None if timeout is None else time.monotonic() + timeout  # for all of it
     plan, serialized, orders, cache = plan_tapes(tapes, ctx)
-    cost = ctx.spending.check(ctx.client, plan) if ctx.options.is_qpu else None
+    cost = ctx.spending.check(ctx.client, plan, deadline) if ctx.options.is_qpu else None
     outcome = JobOutcome(histograms=[])
     try:
         if plan.jobs:
-            background_loop().run(run_jobs(ctx.client, list(plan.jobs), ctx.policy, outcome))
+            background_loop().run(run_jobs(ctx.client, list(plan.jobs), ctx.policy, outcome,
+                                           deadline))
     finally:
         if cost is not None:  # what the jobs that were created will be billed
             ctx.spending.charge(cost, outcome.created)
@@ -108,6 +112,8 @@ def _probabilities(plan: Plan, serialized: Sequence[SerializedCircuit],
                    outcome: JobOutcome) -> list[np.ndarray]:
     """Each circuit's probabilities in PennyLane's order; duplicates share one conversion."""
     histograms = plan.histograms(outcome.histograms)
+    owners = [(job_id, k) for job, job_id in zip(plan.jobs, outcome.job_ids, strict=True)
+              for k in range(job.n_circuits)]  # whose results each slot holds
     shared: dict[int, np.ndarray] = {}
     probs = []
     for i, slot in enumerate(plan.slots):
@@ -115,7 +121,9 @@ def _probabilities(plan: Plan, serialized: Sequence[SerializedCircuit],
             probs.append(histogram_to_probs(histograms[i], serialized[i].qubits))
             continue
         if slot not in shared:
-            shared[slot] = histogram_to_probs(histograms[i], serialized[i].qubits)
+            job_id, k = owners[slot]
+            shared[slot] = histogram_to_probs(histograms[i], serialized[i].qubits,
+                                              f"IonQ job {job_id}, circuit {k}")
         probs.append(shared[slot])
     return probs
 

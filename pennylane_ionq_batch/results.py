@@ -28,14 +28,16 @@ from .exceptions import ResponseError
 
 class _KeyInts(dict[str, int]):
     """IonQ's decimal keys as integers, each parsed once (a batch repeats the same keys);
-    bounded, since sampled results over many qubits bring ever new keys."""
+    bounded, since sampled results over many qubits bring ever new keys. A key beyond any
+    register becomes -1 (refused by :func:`histogram_to_probs`)."""
 
     MAX_KEYS = 1 << 16
 
     def __missing__(self, key: str) -> int:
         if len(self) >= self.MAX_KEYS:
             self.clear()
-        value = self[key] = int(key)
+        value = int(key)
+        value = self[key] = value if value < 1 << 62 else -1
         return value
 
 
@@ -50,15 +52,20 @@ def _reversal(n_qubits: int) -> np.ndarray:
     return bits @ (1 << np.arange(n_qubits - 1, -1, -1, dtype=np.int64))
 
 
-def histogram_to_probs(histogram: Mapping[str, float], n_qubits: int) -> np.ndarray:
-    """Dense probabilities in PennyLane order from IonQ's sparse little-endian histogram.
-
-    IonQ's values need not sum exactly to 1 (rounding, debiasing); they are renormalised.
-    """
+def histogram_to_probs(histogram: Mapping[str, float], n_qubits: int,
+                       source: str = "IonQ's results") -> np.ndarray:
+    """Dense probabilities in PennyLane order from IonQ's sparse little-endian histogram
+    (checked by :func:`~.client.records.parse_histogram`: its values sum to 1 within IonQ's
+    rounding, and are renormalised). A key naming a state beyond ``n_qubits`` qubits is a
+    ResponseError naming ``source``."""
     probs = np.zeros(2**n_qubits)
     if histogram:
         keys = np.fromiter(map(_KEY_INTS.__getitem__, histogram), dtype=np.int64,
                            count=len(histogram))
+        if keys.max() >= 1 << n_qubits or keys.min() < 0:
+            bad = next(k for k in histogram if not 0 <= _KEY_INTS[k] < 1 << n_qubits)
+            raise ResponseError(200, f"{source}: state {bad} is beyond the circuit's "
+                                f"{n_qubits} qubit{'s' * (n_qubits != 1)}")
         values = np.fromiter(histogram.values(), dtype=float, count=len(histogram))
         index = _reversal(n_qubits)[keys] if n_qubits <= 20 else (
             ((keys[:, None] >> np.arange(n_qubits)) & 1)

@@ -17,6 +17,7 @@ from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from .client import IonQClient, Journal
+from .client.http import deadline as client_deadline
 from .client.journal import default_path
 from .config import ClientConfig
 from .exceptions import ConfigurationError
@@ -35,8 +36,9 @@ class BackgroundLoop:
                                         daemon=True)
         self._thread.start()
 
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Run ``coro`` on the loop and wait for it.
+    def run(self, coro: Coroutine[Any, Any, T], deadline: float | None = None) -> T:
+        """Run ``coro`` on the loop and wait for it; by ``deadline`` (``time.monotonic()``)
+        it is canceled and TimeoutError raised (see :func:`~.client.http.deadline`).
 
         On Ctrl-C the coroutine is canceled and given ``CLEANUP_SECONDS`` to cancel its remote
         jobs before the KeyboardInterrupt propagates.
@@ -45,7 +47,8 @@ class BackgroundLoop:
 
         async def guarded() -> T:
             try:
-                return await coro
+                async with client_deadline(deadline):
+                    return await coro
             finally:
                 finished.set()
 

@@ -16,7 +16,13 @@ from typing import Any
 from .client import IonQClient, Journal, Plan
 from .client.records import SessionRecord
 from .config import JobOptions
-from .exceptions import APIError, ConfigurationError, CostLimitError, IonQBatchError
+from .exceptions import (
+    APIError,
+    ConfigurationError,
+    CostLimitError,
+    IonQBatchError,
+    JobTimeoutError,
+)
 from .pricing import Estimate, Rates, estimate
 from .runtime import background_loop
 
@@ -35,22 +41,35 @@ class Spending:
         self._rates: dict[bool, Rates] = {}  # debiasing may raise the job minimum
         self._warned = False
 
-    def _rates_for(self, client: IonQClient, debiasing: bool) -> Rates:
+    def _rates_for(self, client: IonQClient, debiasing: bool,
+                   deadline: float | None = None) -> Rates:
         if debiasing not in self._rates:
-            raw = background_loop().run(client.estimate(self.backend,
-                                                        error_mitigation=debiasing))
+            try:
+                raw = background_loop().run(
+                    client.estimate(self.backend, error_mitigation=debiasing), deadline)
+            except TimeoutError:
+                raise JobTimeoutError("ionq.batch: the deadline passed while reading "
+                                      f"{self.backend}'s prices (GET /jobs/estimate); no job "
+                                      "was created") from None
             self._rates[debiasing] = Rates.parse(self.backend, raw)
         return self._rates[debiasing]
 
-    def price(self, client: IonQClient, plan: Plan) -> Estimate:
-        """The plan's cost from its exact gate counts (the simulator is free)."""
+    @property
+    def unit(self) -> str | None:
+        """The unit of the rate card (``usd``, ``credit``), once it has been read."""
+        return next((r.unit for r in self._rates.values()), None)
+
+    def price(self, client: IonQClient, plan: Plan, deadline: float | None = None) -> Estimate:
+        """The plan's cost from its exact gate counts (the simulator is free); rate cards are
+        read by ``deadline``."""
         jobs = []
         for job in plan.jobs:
-            rates = self._rates_for(client, job.debiasing) if self.is_qpu else None
+            rates = self._rates_for(client, job.debiasing, deadline) if self.is_qpu else None
             jobs.append([(c, job.shots or 1, rates) for c in job.circuits])
         return estimate(jobs)
 
-    def check(self, client: IonQClient, plan: Plan) -> Estimate | None:
+    def check(self, client: IonQClient, plan: Plan, deadline: float | None = None
+              ) -> Estimate | None:
         """The plan's cost, or a CostLimitError if it would break a limit.
 
         Without limits, a rate card that cannot be read (an error, or only
@@ -58,7 +77,9 @@ class Spending:
         """
         if self.max_cost is None and self.budget is None:
             try:
-                return self.price(client, plan)
+                return self.price(client, plan, deadline)
+            except JobTimeoutError:
+                raise
             except IonQBatchError as exc:
                 if not self._warned:
                     self._warned = True
@@ -66,7 +87,7 @@ class Spending:
                                 "estimates (max_cost and budget would need them)",
                                 self.backend, exc)
                 return None
-        cost = self.price(client, plan)
+        cost = self.price(client, plan, deadline)
         why = None
         if self.max_cost is not None and cost.total > self.max_cost:
             why = f"exceeds max_cost={self.max_cost}"

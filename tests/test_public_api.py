@@ -23,7 +23,8 @@ NAMES = {
     "IonQBatchDevice", "BatchSPSAOptimizer", "LatencyBalanced", "StepStats", "Tiered",
     "ExecutionStats", "Timing", "IonQBatchError", "ConfigurationError", "CredentialsError",
     "CostLimitError", "CompilationError", "APIError", "RetriableAPIError", "ResponseError",
-    "TransportError", "MaybeSentError", "AmbiguousSubmitError", "JobError", "JobFailedError",
+    "TransportError", "MaybeSentError", "AmbiguousSubmitError", "DeadlineError", "JobError",
+    "JobFailedError",
     "JobCanceledError", "JobTimeoutError", "__version__",
 }
 

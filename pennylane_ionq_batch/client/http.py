@@ -9,6 +9,8 @@ each one this client uses.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import io
 import json
 import logging
@@ -17,19 +19,21 @@ import os
 import platform
 import random
 import ssl
+import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import aiohttp
 import orjson
 
 from .._version import __version__
-from ..config import ClientConfig, is_loopback
+from ..config import ClientConfig, is_loopback, redact
 from ..exceptions import (
     APIError,
+    ConfigurationError,
     IonQBatchError,
     MaybeSentError,
     ResponseError,
@@ -50,6 +54,47 @@ log = logging.getLogger("pennylane_ionq_batch.client")
 USER_AGENT = (f"pennylane-ionq-batch/{__version__} python/{platform.python_version()} "
               f"aiohttp/{aiohttp.__version__}")
 PAGE_SIZE = 25  # GET /jobs: IonQ's document allows at most 25 per page
+# The most a JSON document of IonQ's API can legitimately be (a record of a 5,000-circuit job
+# lists 5,000 child ids: about 200 kB); results say their own limit (results_limit).
+MAX_DOCUMENT_BYTES = 8 << 20
+ERROR_BODY_BYTES = 64 << 10  # of an error answer, only its message is read
+
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "ionq_batch_deadline", default=None)
+
+
+@contextlib.asynccontextmanager
+async def deadline(at: float | None) -> AsyncIterator[None]:
+    """Everything inside ends by ``at`` (``time.monotonic()``; None: no deadline): it is
+    canceled then (TimeoutError), and no retry waits past it."""
+    token = _DEADLINE.set(at)
+    try:
+        async with asyncio.timeout_at(at):
+            yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def results_limit(circuits: int, qubits: int, shots: int | None) -> int:
+    """The most a job's results can weigh: each circuit's distribution has at most 2^qubits
+    entries (and at most ``shots`` when measured), each a key and a number."""
+    entries = 2 ** min(qubits, 40)
+    if shots is not None:
+        entries = min(entries, shots)
+    return 4096 + circuits * (256 + 64 * entries)
+
+
+def split_credentials(url: str | None) -> tuple[str | None, dict[str, str]]:
+    """A proxy URL without its user and password, and those as a ``Proxy-Authorization``
+    header: sent on the proxy's ``CONNECT``, never part of a URL an error could show."""
+    if url is None:
+        return None, {}
+    parts = urlsplit(url)
+    if not parts.username:
+        return url, {}
+    host = parts.netloc.rpartition("@")[2]
+    auth = aiohttp.encode_basic_auth(unquote(parts.username), unquote(parts.password or ""))
+    return parts._replace(netloc=host).geturl(), {"Proxy-Authorization": auth}
 
 
 @dataclass
@@ -118,9 +163,10 @@ class IonQClient:
         self.completions = Completions()  # how long jobs took: when to poll the next
         parts = urlsplit(config.api_url)
         self._origin = f"{parts.scheme}://{parts.netloc}"
-        self._proxy: str | None = config.proxy
-        if self._proxy is None and config.trust_env and not is_loopback(config.api_url):
-            self._proxy = environment_proxy(config.api_url)
+        proxy = config.proxy
+        if proxy is None and config.trust_env and not is_loopback(config.api_url):
+            proxy = environment_proxy(config.api_url)
+        self._proxy, self._proxy_headers = split_credentials(proxy)
 
     def __repr__(self) -> str:  # never shows the key
         return f"IonQClient(api_url={self.config.api_url!r})"
@@ -142,7 +188,11 @@ class IonQClient:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=cfg.max_connections,
                                                ssl=_ssl_setting(cfg)),
-                timeout=aiohttp.ClientTimeout(sock_connect=cfg.connect_timeout,
+                # connect covers a proxy's CONNECT too; sock_read is the idle limit of a
+                # read; total bounds a request that trickles
+                timeout=aiohttp.ClientTimeout(total=cfg.request_timeout,
+                                              connect=cfg.connect_timeout,
+                                              sock_connect=cfg.connect_timeout,
                                               sock_read=cfg.read_timeout),
                 headers={"User-Agent": USER_AGENT},
                 trust_env=False,  # the proxy is resolved in __init__ (see environment_proxy)
@@ -166,12 +216,17 @@ class IonQClient:
     async def request(
         self, method: str, path: str, *, body: bytes | None = None,
         params: Mapping[str, str] | None = None, stats: RequestStats | None = None,
+        max_bytes: int = MAX_DOCUMENT_BYTES,
     ) -> Any:
-        """Send one API call with retries; return the decoded JSON body.
+        """Send one API call with retries; return the decoded JSON body (at most
+        ``max_bytes`` of it: more is refused unread).
+
+        Retries never wait past the active :func:`deadline`.
 
         Raises:
             APIError: a non-retriable error status (IonQ's message included).
             RetriableAPIError: a retriable status still failing after ``max_retries``.
+            ResponseError: a redirect, a body too large or not JSON.
             MaybeSentError: no answer after the request was sent (never retried for POST).
             TransportError: no connection could be made, after retries.
         """
@@ -179,6 +234,8 @@ class IonQClient:
         if body is not None:
             headers["Content-Type"] = "application/json"
         url = self.url(path)
+        if self._proxy_headers and url.startswith("http:"):  # no CONNECT: the proxy reads it
+            headers.update(self._proxy_headers)
         for attempt in range(self.config.max_retries + 1):
             if stats is not None:
                 stats.count(method)
@@ -190,37 +247,76 @@ class IonQClient:
                 data = io.BytesIO(body) if body is not None and len(body) > 2**20 else body
                 async with self._get_session().request(
                     method, url, data=data, params=params, headers=headers, proxy=self._proxy,
+                    proxy_headers=self._proxy_headers or None, allow_redirects=False,
                 ) as resp:
+                    if resp.status < 300:
+                        raw = await _read(resp, max_bytes, method, path)
+                        return _decode(raw, resp.status, method, path)
                     if resp.status < 400:
-                        return _decode(await resp.read(), resp.status, method, path)
-                    api_error = _api_error(resp.status, await resp.text(), resp.headers,
-                                           method, path)
+                        raise ResponseError(
+                            resp.status, f"answered with a redirect to "
+                            f"{redact(resp.headers.get('Location', '(nowhere)'))}; IonQ's API "
+                            "does not redirect, so it was not followed (check api_url, and the "
+                            "proxy if there is one)", method=method, path=path)
+                    text = (await _read(resp, ERROR_BODY_BYTES, method, path, cut=True)
+                            ).decode("utf-8", "replace")
+                    api_error = _api_error(resp.status, text, resp.headers, method, path)
                 if not should_retry(method, api_error.status):
                     raise api_error
                 retry_after = api_error.retry_after
                 error: IonQBatchError = RetriableAPIError(
                     api_error.status, f"{api_error.api_message} (gave up after "
-                    f"{self.config.max_retries} retries)", error_type=api_error.error_type,
-                    method=method, path=path, retry_after=retry_after)
+                    f"{attempt} retries)", error_type=api_error.error_type, method=method,
+                    path=path, retry_after=retry_after, request_id=api_error.request_id)
                 reason = f"HTTP {api_error.status}"
-            except aiohttp.ClientConnectorError as exc:
-                # No connection was made, so nothing was sent: safe to retry any method.
-                error, reason = TransportError(f"cannot connect to {self._origin}: {exc}"), \
-                    "cannot connect"
-                error.__cause__ = exc
-            except (TimeoutError, aiohttp.ClientError) as exc:
-                reason = type(exc).__name__
-                error = MaybeSentError(f"{method} {path}: no answer from {self._origin} "
-                                       f"({reason})")
-                error.__cause__ = exc
+            except aiohttp.ClientError as exc:
+                error, reason, sent = self._transport_error(exc, method, path)
+                if sent and method == "POST":
+                    raise error from None
+            except TimeoutError:  # the whole request's time (request_timeout) ran out
+                reason = f"no complete answer within {self.config.request_timeout:g} s"
+                error = MaybeSentError(f"{method} {path}: {reason} from {self._origin}")
                 if method == "POST":
-                    raise error from exc
+                    raise error from None
             if attempt == self.config.max_retries:
-                raise error
+                raise error from None
             delay = self.retry_delay(attempt, retry_after)
-            log.info("ionq.batch: %s %s: %s, retrying in %.2f s", method, path, reason, delay)
+            at = _DEADLINE.get()
+            if at is not None and time.monotonic() + delay >= at:
+                error.add_note(f"not retried: waiting {delay:.1f} s would pass the deadline")
+                raise error from None
+            (log.warning if delay >= 5 else log.info)(
+                "ionq.batch: %s %s: %s, retrying in %.1f s (retry %d of %d)", method, path,
+                reason, delay, attempt + 1, self.config.max_retries)
             await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _transport_error(self, exc: aiohttp.ClientError, method: str, path: str
+                         ) -> tuple[IonQBatchError, str, bool]:
+        """aiohttp's error as ours: (error, reason for the log, whether the request may have
+        reached IonQ). aiohttp's own error is not chained: it carries the request's headers
+        (the key, the proxy's credentials) and URLs."""
+        where = f"{method} {path}"
+        if isinstance(exc, aiohttp.ClientHttpProxyError):  # the proxy refused CONNECT
+            if exc.status == 407:
+                return ConfigurationError(
+                    f"ionq.batch: the proxy {redact(self._proxy or '')} asks for credentials "
+                    "(407): put them in the proxy URL (http://user:password@host:port), or in "
+                    "~/.netrc for that host"), "proxy refused", False
+            return TransportError(f"{where}: the proxy {redact(self._proxy or '')} answered "
+                                  f"{exc.status} {exc.message}; nothing reached IonQ"), \
+                f"proxy answered {exc.status}", False
+        if isinstance(exc, aiohttp.ClientSSLError):
+            return ConfigurationError(
+                f"ionq.batch: TLS with {self._origin} failed ({_reason(exc)}); if a corporate "
+                "proxy inspects TLS, pass its CA certificates: client_options={'ca_bundle': "
+                "'corp-ca.pem'}"), "TLS failed", False
+        if isinstance(exc, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)):
+            via = f" through the proxy {redact(self._proxy)}" if self._proxy else ""
+            return TransportError(f"{where}: cannot connect to {self._origin}{via} "
+                                  f"({_reason(exc)})"), "cannot connect", False
+        return MaybeSentError(f"{where}: no answer from {self._origin} ({_reason(exc)})"), \
+            type(exc).__name__, True
 
     # -- one method per endpoint ---------------------------------------------------------------
     async def _about(self, job_id: str, method: str, path: str, stats: RequestStats | None,
@@ -318,6 +414,33 @@ class IonQClient:
         return [BackendRecord.parse(r) for r in raw]
 
 
+def _reason(exc: BaseException) -> str:
+    """An aiohttp error in a few words, without URLs or credentials."""
+    text = str(exc) or type(exc).__name__
+    return redact(f"{type(exc).__name__}: {text}" if text != type(exc).__name__ else text)
+
+
+async def _read(resp: aiohttp.ClientResponse, limit: int, method: str, path: str, *,
+                cut: bool = False) -> bytes:
+    """The body, refused (or, with ``cut``, truncated) beyond ``limit`` bytes, read as it
+    arrives so an oversized answer never sits in memory whole."""
+    declared = resp.content_length
+    if declared is not None and declared > limit and not cut:
+        raise ResponseError(resp.status, f"the answer is {declared:,} bytes; more than this "
+                            f"request can return ({limit:,})", method=method, path=path)
+    chunks, size = [], 0
+    async for chunk in resp.content.iter_chunked(1 << 16):
+        size += len(chunk)
+        if size > limit:
+            if cut:
+                chunks.append(chunk[:limit - size])
+                break
+            raise ResponseError(resp.status, f"the answer exceeds {limit:,} bytes, more than "
+                                "this request can return", method=method, path=path)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _sharpen(sharpen: bool) -> dict[str, str] | None:
     return {"sharpen": "true"} if sharpen else None
 
@@ -337,7 +460,8 @@ def _api_error(status: int, text: str, headers: Mapping[str, str], method: str,
                path: str) -> APIError:
     try:
         body: Any = json.loads(text) if text else None
-    except ValueError:
+    except (ValueError, RecursionError):
         body = text
     return APIError.from_body(status, body, method=method, path=path,
-                              retry_after=parse_retry_after(headers.get("Retry-After")))
+                              retry_after=parse_retry_after(headers.get("Retry-After")),
+                              request_id=headers.get("x-request-id"))

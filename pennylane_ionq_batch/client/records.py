@@ -9,7 +9,7 @@ live service does.
 
 from __future__ import annotations
 
-import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -214,23 +214,45 @@ class JobCost:
                    float(billed["value"]) if billed is not None else None, unit)
 
 
+# IonQ's probabilities are JSON numbers: a distribution may miss 1 by their rounding, and is
+# renormalised within this much; anything further off is refused, never repaired.
+SUM_TOLERANCE = 1e-6
+_LEADING_ZERO = re.compile(r" 0[0-9]")
+
+
 def parse_histogram(raw: Any, job_id: str) -> dict[str, float]:
-    """A probability distribution keyed by decimal basis states (``...probabilities.json.v1``)."""
-    if not _is_histogram(raw):
-        raise ResponseError(200, f"malformed probabilities {raw!r:.200}", job_id=job_id)
+    """A probability distribution keyed by decimal basis states (``...probabilities.json.v1``),
+    checked: see :func:`histogram_problem`."""
+    problem = histogram_problem(raw)
+    if problem is not None:
+        raise ResponseError(200, f"malformed probabilities: {problem}: {raw!r:.200}",
+                            job_id=job_id)
     return dict(raw)
 
 
-def _is_histogram(raw: Any) -> bool:
-    """Non-empty; keys decimal digits; values numbers ≥ 0 (not booleans) with a finite, positive
-    sum. Checked a whole map at a time: a batch brings hundreds of thousands of entries."""
-    if not isinstance(raw, Mapping) or not raw or not all(raw):  # no empty key
-        return False
+def histogram_problem(raw: Any) -> str | None:
+    """What is wrong with a histogram, or None: it must be a non-empty map from canonical
+    decimal integers (no sign, no leading zero: two keys never name one state) to numbers ≥ 0
+    summing to 1 within ``SUM_TOLERANCE``. Checked a whole map at a time: a batch brings
+    hundreds of thousands of entries."""
+    if not isinstance(raw, Mapping) or not raw:
+        return "not a non-empty object"
+    if not all(raw):
+        return "an empty key"
     try:
         digits = "".join(raw)
-    except TypeError:  # a key that is not a string
-        return False
+    except TypeError:
+        return "a key that is not a string"
+    if not (digits.isascii() and digits.isdigit()):
+        return "a key that is not a decimal basis state"
+    if _LEADING_ZERO.search(" " + " ".join(raw)):
+        return "a key with a leading zero (two keys could name one state)"
     values = raw.values()
-    if not (digits.isascii() and digits.isdigit()) or not set(map(type, values)) <= {int, float}:
-        return False
-    return min(values) >= 0 and 0 < sum(values) < math.inf  # JSON has no NaN
+    if not set(map(type, values)) <= {int, float}:
+        return "a value that is not a number"
+    if min(values) < 0:
+        return "a negative probability"
+    total = sum(values)
+    if not abs(total - 1.0) <= SUM_TOLERANCE:  # NaN and infinity fail too
+        return f"the probabilities sum to {total!r}, not 1"
+    return None

@@ -16,7 +16,7 @@ from email.utils import parsedate_to_datetime
 from .records import JobRecord
 
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, *range(520, 530)})
-MAX_RETRY_AFTER = 120.0
+MAX_RETRY_AFTER = 60.0  # a Retry-After beyond this is waited this long (IonQ's SDK: 300 s)
 
 
 def should_retry(method: str, status: int) -> bool:
@@ -47,7 +47,7 @@ def backoff_delay(
 ) -> float:
     """Delay before retry number ``attempt`` (0-based).
 
-    A server's ``Retry-After`` wins (capped at two minutes); otherwise capped exponential
+    A server's ``Retry-After`` wins (capped at a minute); otherwise capped exponential
     backoff with full jitter, which spreads concurrent clients apart.
     """
     if retry_after is not None:

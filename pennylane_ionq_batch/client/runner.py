@@ -27,6 +27,7 @@ from ..exceptions import (
 from ..progress import JobProgress, ProgressCallback
 from ..stats import Timing
 from .http import IonQClient, RequestStats
+from .http import deadline as client_deadline
 from .jobs import fetch_histograms, job_timing, locate, submit, wait_for_completion
 from .journal import Journal
 from .plan import Histogram, JobRequest
@@ -59,6 +60,7 @@ class JobOutcome:
     timings: list[Timing] = field(default_factory=list)
     created: list[int] = field(default_factory=list)
     billed: list[float] = field(default_factory=list)  # with RunPolicy.read_cost
+    sending: set[str] = field(default_factory=set)  # names of jobs whose POST is unanswered
 
 
 async def _journal(journal: Journal | None, method: str, *args: str) -> None:
@@ -67,13 +69,20 @@ async def _journal(journal: Journal | None, method: str, *args: str) -> None:
         await asyncio.to_thread(getattr(journal, method), *args)
 
 
+CANCEL_SECONDS = 1.0  # a cancel after the deadline gets this long, so the deadline holds
+
+
 async def cancel_quietly(client: IonQClient, job_id: str, stats: RequestStats) -> None:
-    """Best-effort remote cancel (used on timeout and interrupt); logs instead of raising."""
+    """Best-effort remote cancel (used on timeout and interrupt), given ``CANCEL_SECONDS``;
+    logs instead of raising."""
     try:
-        await client.cancel_job(job_id, stats)
+        async with asyncio.timeout(CANCEL_SECONDS):
+            await client.cancel_job(job_id, stats)
         log.warning("ionq.batch: canceled IonQ job %s", job_id)
-    except IonQBatchError as exc:
-        log.warning("ionq.batch: could not cancel IonQ job %s: %s", job_id, exc)
+    except (IonQBatchError, TimeoutError) as exc:
+        why = exc if isinstance(exc, IonQBatchError) else f"no answer within {CANCEL_SECONDS} s"
+        log.warning("ionq.batch: could not cancel IonQ job %s (%s); it may still run: "
+                    "ionq-batch jobs cancel %s", job_id, why, job_id)
 
 
 async def _adopt(client: IonQClient, job: JobRequest, journal: Journal,
@@ -133,11 +142,14 @@ async def run_job(client: IonQClient, job: JobRequest, outcome: JobOutcome, inde
         job, job_id = await _adopt(client, job, journal, stats)
     if job_id is None:
         await _journal(journal, "sending", job.fingerprint, job.name)
+        outcome.sending.add(job.name)
         try:
             job_id = await submit(client, job, stats)
         except APIError:  # a definite refusal (4xx): nothing was created
+            outcome.sending.discard(job.name)
             await _journal(journal, "finished", job.name, "rejected")
             raise
+        outcome.sending.discard(job.name)
         await _journal(journal, "submitted", job.name, job_id)
     outcome.job_ids[index] = job_id
     try:
@@ -176,32 +188,31 @@ async def run_job(client: IonQClient, job: JobRequest, outcome: JobOutcome, inde
 
 
 async def run_jobs(client: IonQClient, jobs: Sequence[JobRequest],
-                   policy: RunPolicy = RunPolicy(), outcome: JobOutcome | None = None
-                   ) -> JobOutcome:
+                   policy: RunPolicy = RunPolicy(), outcome: JobOutcome | None = None,
+                   deadline: float | None = None) -> JobOutcome:
     """Run jobs concurrently; histograms come back concatenated in job order.
 
     ``outcome`` (optional) is filled in place, so the caller sees which jobs were created
-    even when the batch fails.
+    even when the batch fails. Everything ends by ``deadline`` (``time.monotonic()``; by
+    default ``policy.timeout`` from now).
 
     Raises:
         JobTimeoutError: the deadline passed; the jobs were canceled unless the policy keeps
-            them.
+            them. It names them, and any job whose ``POST`` got no answer.
     """
+    if deadline is None and policy.timeout is not None:
+        deadline = time.monotonic() + policy.timeout
     outcome = outcome if outcome is not None else JobOutcome(histograms=[])
     outcome.job_ids[:] = [""] * len(jobs)
     outcome.timings[:] = [Timing()] * len(jobs)
     tasks: list[asyncio.Task[list[Histogram]]] = []
     try:
-        async with asyncio.timeout(policy.timeout):
+        async with client_deadline(deadline):
             tasks = [asyncio.create_task(run_job(client, j, outcome, i, policy))
                      for i, j in enumerate(jobs)]
             results = await asyncio.gather(*tasks)
-    except TimeoutError as exc:
-        fate = "were canceled" if policy.cancel_on_interrupt else "are still running"
-        sent = [i for i in outcome.job_ids if i]
-        raise JobTimeoutError(
-            f"ionq.batch: jobs {sent} did not finish within {policy.timeout} s and {fate}",
-            job_ids=sent) from exc
+    except TimeoutError:
+        raise _timed_out(policy, outcome) from None
     finally:
         for t in tasks:  # one job failed: do not leave the others running unobserved
             if not t.done():
@@ -213,6 +224,23 @@ async def run_jobs(client: IonQClient, jobs: Sequence[JobRequest],
     for hists in results:
         outcome.histograms.extend(hists)
     return outcome
+
+
+def _timed_out(policy: RunPolicy, outcome: JobOutcome) -> JobTimeoutError:
+    """What the deadline left behind, in words: the jobs' fate, and any POST unanswered."""
+    sent = [i for i in outcome.job_ids if i]
+    fate = "were canceled" if policy.cancel_on_interrupt else "are still running"
+    what = (f"jobs {sent} did not finish and {fate}" if sent
+            else "no job was created")
+    unsure = ""
+    if outcome.sending:
+        names = ", ".join(sorted(outcome.sending))
+        unsure = (f"; the job(s) {names} had been sent without an answer, so they may or may "
+                  "not exist: look for them by name (ionq-batch jobs list) before sending the "
+                  "same circuits again")
+    limit = f" (timeout={policy.timeout:g} s)" if policy.timeout is not None else ""
+    return JobTimeoutError(f"ionq.batch: the deadline{limit} passed: {what}{unsure}",
+                           job_ids=sent)
 
 
 __all__ = ["JobOutcome", "RunPolicy", "cancel_quietly", "run_job", "run_jobs"]

@@ -180,7 +180,8 @@ class TestNetworks:
         assert environment_proxy(API) == "http://user:pw@proxy.corp:3128"
         assert environment_proxy("https://internal.corp/v0.4") is None
         client = IonQClient(ClientConfig(api_url=API, api_key=KEY))
-        assert client._proxy == "http://user:pw@proxy.corp:3128"
+        assert client._proxy == "http://proxy.corp:3128"  # the credentials go in a header
+        assert client._proxy_headers == {"Proxy-Authorization": "Basic dXNlcjpwdw=="}
         assert IonQClient(ClientConfig(api_url=API, api_key=KEY, trust_env=False))._proxy is None
 
     def test_proxy_credentials_from_netrc(self, monkeypatch: pytest.MonkeyPatch,

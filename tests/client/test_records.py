@@ -13,7 +13,8 @@ from pennylane_ionq_batch.client.records import parse_histogram
 @pytest.mark.parametrize("raw", [
     {"0": 0.25, "3": 0.75},
     {"0": 1},  # integers are numbers
-    {"12": 0.0, "5": 2.5},  # IonQ's values need not sum to 1: they are renormalised later
+    {"12": 0.0, "5": 1.0},
+    {"0": 0.3333333, "1": 0.6666666},  # 1 within IonQ's JSON rounding (renormalised later)
 ])
 def test_distributions_pass_unchanged(raw: dict) -> None:
     assert parse_histogram(raw, "j") == raw
@@ -25,6 +26,9 @@ def test_distributions_pass_unchanged(raw: dict) -> None:
     {"²": 1.0},  # a digit to str.isdigit, not to int()
     {"0": True}, {"0": "0.5"}, {"0": None}, {"0": [0.5]},
     {"0": -0.5, "1": 1.5}, {"0": 0.0}, {"0": math.inf}, {"0": 1e308, "1": 1e308},
+    {"0": 1, "3": 2},  # sums to 3: never renormalised to [1/3, 0, 0, 2/3]
+    {"0": 0.5, "00": 0.5}, {"01": 1.0},  # two keys naming one state; a non-canonical key
+    {"0": 0.5, "1": 0.49},  # 0.99: more than rounding
 ])
 def test_malformed_distributions_are_refused(raw: object) -> None:
     with pytest.raises(ResponseError, match="malformed probabilities") as info:
