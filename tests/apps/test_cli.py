@@ -115,7 +115,7 @@ class TestJobs:
     def test_a_canceled_job_has_no_results(self, queued_emulator: EmulatorServer,  # noqa: F811
                                            capsys: pytest.CaptureFixture[str]) -> None:
         dev = qml.device("ionq.batch", wires=1, api_url=queued_emulator.url, api_key="k",
-                         timeout=1.0, client_options=LOCAL, progress=False)
+                         timeout=5.0, client_options=LOCAL, progress=False)
         tape = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
         with pytest.raises(TimeoutError):
             qml.execute([tape], dev)

@@ -84,7 +84,7 @@ def test_killed_process_is_resumed_without_a_new_job(tmp_path: Path,
 def test_timeout_without_cancel_leaves_the_job_to_collect(tmp_path: Path,
                                                           queued_emulator: EmulatorServer) -> None:
     journal = tmp_path / "jobs.sqlite3"
-    dev = device(queued_emulator, journal, timeout=1.0, cancel_on_interrupt=False)
+    dev = device(queued_emulator, journal, timeout=5.0, cancel_on_interrupt=False)
     with pytest.raises(JobTimeoutError, match="still running"):
         qml.execute(tapes(), dev)
     [job] = [j for j in queued_emulator.store.all() if j.parent_id is None]
@@ -99,7 +99,7 @@ def test_timeout_cancels_by_default_and_a_rerun_pays_again(tmp_path: Path,
                                                            queued_emulator: EmulatorServer) -> None:
     journal = tmp_path / "jobs.sqlite3"
     with pytest.raises(JobTimeoutError, match="were canceled"):
-        qml.execute(tapes(), device(queued_emulator, journal, timeout=1.0))
+        qml.execute(tapes(), device(queued_emulator, journal, timeout=5.0))
     assert Journal(journal).entries()[0].state == "canceled"
     assert queued_emulator.log.count("PUT", "/v0.4/jobs/{job_id}/status/cancel") == 1
     release(queued_emulator)
