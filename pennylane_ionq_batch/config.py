@@ -11,6 +11,7 @@ import math
 import os
 import re
 import ssl
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
@@ -35,11 +36,13 @@ def _check_positive(name: str, value: float | None, *, allow_none: bool = False)
         raise ConfigurationError(f"ionq.batch: {name} must be a positive number, got {value!r}")
 
 
-_USERINFO = re.compile(r"(?<=://)[^/@\s'\"]*@")
+# user[:password]@ after "://", or at the start of a word (a URL written without its scheme)
+_USERINFO = re.compile(r"(?:(?<=://)|(?<![^\s'\"(=]))[^\s/@'\"]+@")
 
 
 def redact(text: str) -> str:
-    """``text`` with the user and password of every URL in it replaced by ``***``."""
+    """``text`` with the user and password of every URL in it (with or without a scheme)
+    replaced by ``***``."""
     return _USERINFO.sub("***@", text)
 
 
@@ -274,15 +277,16 @@ class DeviceOptions:
             if not _is_bool(getattr(self, name)):
                 raise ConfigurationError(f"ionq.batch: {name} must be True or False, got "
                                          f"{getattr(self, name)!r}")
-        if self.emulator_contract not in (None, "current", "legacy"):
-            raise ConfigurationError('ionq.batch: emulator_contract must be "current" or '
-                                     f'"legacy", got {self.emulator_contract!r}')
+        if self.emulator_contract not in (None, "current", "october", "legacy"):
+            raise ConfigurationError('ionq.batch: emulator_contract must be "current", '
+                                     f'"october" or "legacy", got {self.emulator_contract!r}')
         if (not self.emulator_noise or self.emulator_contract is not None) and not self.emulated:
             raise ConfigurationError("ionq.batch: emulator_noise and emulator_contract apply "
                                      'to the emulator only, e.g. backend="emulator:qpu.forte-1"')
 
 
 MIN_DEBIASING_SHOTS = 500
+AGGREGATIONS = ("average", "voting", "dnl", "majority")  # of debiasing variants (October 2026)
 
 # The job fields of IonQ's CircuitJobCreationPayload that the device does not model itself,
 # with the types the document gives them: passed through as given (``job_fields=``).
@@ -311,6 +315,9 @@ def _check_job_fields(value: Any) -> dict[str, Any]:
                 raise ConfigurationError(
                     f"{how}; settings.compilation takes gate_basis (str), precision (str) and "
                     f"opt (number), got {comp!r}")
+            warnings.warn("ionq.batch: settings.compilation is passed to IonQ as given, but "
+                          "IonQ's API document (October 2026) no longer lists it for job "
+                          "creation: IonQ may ignore or refuse it", UserWarning, stacklevel=6)
             out[key] = {"compilation": dict(comp)}
         else:
             hint = (" (use the device's error_mitigation option)" if key == "settings" else
@@ -332,6 +339,9 @@ class JobOptions:
         error_mitigation: ``settings.error_mitigation`` (``debiasing``, ``symmetry_verification``).
             Debiasing not given follows IonQ's default, written out explicitly in every job:
             on for ``qis`` jobs of at least 500 shots on a QPU, off otherwise.
+        aggregation: read debiased results as this aggregation of the debiasing variants
+            (``average``, ``voting``, ``dnl`` or ``majority``: the artifacts IonQ's job
+            records name, October 2026); None: IonQ's default.
         sharpen: read debiased results with ``sharpen=true`` (plurality voting across the
             debiasing variants instead of averaging).
         job_name: prefix of every job's name (a unique token is appended).
@@ -346,6 +356,7 @@ class JobOptions:
     noise_seed: int | None = None
     error_mitigation: Mapping[str, bool] | None = None
     sharpen: bool = False
+    aggregation: str | None = None
     job_name: str = "ionq-batch"
     metadata: Mapping[str, str] = field(default_factory=dict)
     job_fields: Mapping[str, Any] = field(default_factory=dict)
@@ -388,11 +399,18 @@ class JobOptions:
         if not isinstance(self.sharpen, bool):
             raise ConfigurationError(f"ionq.batch: sharpen must be True or False, got "
                                      f"{self.sharpen!r}")
+        if self.aggregation is not None and self.aggregation not in AGGREGATIONS:
+            raise ConfigurationError(f"ionq.batch: aggregation must be one of "
+                                     f"{', '.join(AGGREGATIONS)}, got {self.aggregation!r}")
+        if self.sharpen and self.aggregation is not None:
+            raise ConfigurationError("ionq.batch: choose sharpen=True or an aggregation, not "
+                                     "both (sharpening is IonQ's older name for voting)")
         explicit = (self.error_mitigation or {}).get("debiasing")
-        if self.sharpen and not (explicit or (explicit is None and self.is_qpu
-                                               and self.gateset == "qis")):
+        reads = "sharpen=True" if self.sharpen else f"aggregation={self.aggregation!r}"
+        if (self.sharpen or self.aggregation) and not (
+                explicit or (explicit is None and self.is_qpu and self.gateset == "qis")):
             raise ConfigurationError(
-                "ionq.batch: sharpen=True reads debiased results, but these jobs are not "
+                f"ionq.batch: {reads} reads debiased results, but these jobs are not "
                 "debiased (IonQ debiases qis jobs of at least 500 shots on QPUs by default); "
                 'pass error_mitigation={"debiasing": True} to debias them')
         if not isinstance(self.job_name, str) or not 0 < len(self.job_name) <= 64:

@@ -73,6 +73,9 @@ class IonQBatchDevice(Device):
             Debiasing not given follows IonQ's default (on for ``qis`` jobs of at least 500
             shots on QPUs, off otherwise) and is written out in every job.
         sharpen (bool): read debiased results sharpened (plurality voting across variants).
+        aggregation (str): read debiased results as this aggregation of the debiasing
+            variants: ``"average"``, ``"voting"``, ``"dnl"`` or ``"majority"`` (the
+            artifacts IonQ's job records name); None: IonQ's default.
         job_name (str): prefix of job names (a unique token is appended to each).
         metadata (dict[str, str]): metadata attached to every job.
         job_fields (dict): IonQ job fields passed through unchanged: ``settings.compilation``
@@ -116,6 +119,7 @@ class IonQBatchDevice(Device):
         api_key: str | None = None, api_url: str | None = None, gateset: str = "native",
         noise_model: str | None = None, noise_seed: int | None = None,
         error_mitigation: Mapping[str, bool] | None = None, sharpen: bool = False,
+        aggregation: str | None = None,
         job_name: str = "ionq-batch", metadata: Mapping[str, str] | None = None,
         job_fields: Mapping[str, Any] | None = None, max_cost: float | None = None,
         budget: float | None = None, seed: int | str | None = "global",
@@ -130,6 +134,7 @@ class IonQBatchDevice(Device):
         self.options = JobOptions(backend=remote_backend, gateset=gateset,
                                   noise_model=noise_model, noise_seed=noise_seed,
                                   error_mitigation=error_mitigation, sharpen=sharpen,
+                                  aggregation=aggregation,
                                   job_name=job_name, metadata=metadata or {},
                                   job_fields=job_fields or {})
         if seed == "global":
@@ -246,15 +251,17 @@ class IonQBatchDevice(Device):
                 ) -> Iterator[SessionRecord]:
         """Run every job inside one IonQ session on this device's QPU (``POST /sessions``):
         a reserved run, so a training loop's jobs do not queue behind other users' between
-        steps. IonQ enforces the limits (jobs, minutes, cost in usd). The session is ended on
-        leaving the block, also on an error or Ctrl-C.
+        steps. IonQ enforces the limits (jobs, minutes, cost in the rate card's unit, e.g.
+        usd). The session is ended on leaving the block, also on an error or Ctrl-C.
 
         With a journal, a session a crashed run left open is resumed if IonQ still has it
         active (``resume=False``: ended, and a new one opened).
         """
         if self._session is not None:
             raise ConfigurationError("ionq.batch: this device is already in a session")
-        settings = session_settings(self.options, max_jobs, max_minutes, max_cost)
+        unit = self._spending.unit(self._client()) if max_cost is not None and \
+            self.options.is_qpu else None
+        settings = session_settings(self.options, max_jobs, max_minutes, max_cost, unit)
         with open_session(self._client(), self._resources.journal, self.options.backend,
                           settings, resume) as record:
             self._session = record

@@ -54,10 +54,15 @@ class Spending:
             self._rates[debiasing] = Rates.parse(self.backend, raw)
         return self._rates[debiasing]
 
-    @property
-    def unit(self) -> str | None:
-        """The unit of the rate card (``usd``, ``credit``), once it has been read."""
-        return next((r.unit for r in self._rates.values()), None)
+    def unit(self, client: IonQClient) -> str | None:
+        """The unit of the backend's rate card (``usd``, ``credit``; read if need be), or None
+        when it cannot be read."""
+        try:
+            return self._rates_for(client, False).unit
+        except IonQBatchError as exc:
+            log.warning("ionq.batch: cannot read %s's rate card (%s); the session's cost limit "
+                        "is in your account's unit", self.backend, exc)
+            return None
 
     def price(self, client: IonQClient, plan: Plan, deadline: float | None = None) -> Estimate:
         """The plan's cost from its exact gate counts (the simulator is free); rate cards are
@@ -106,8 +111,10 @@ class Spending:
 
 
 def session_settings(options: JobOptions, max_jobs: int | None, max_minutes: int | None,
-                     max_cost: float | None) -> dict[str, Any]:
-    """``settings`` of ``POST /sessions`` for a device's backend, refused if it has no QPU."""
+                     max_cost: float | None, unit: str | None = None) -> dict[str, Any]:
+    """``settings`` of ``POST /sessions`` for a device's backend, refused if it has no QPU.
+    ``max_cost`` is in ``unit``, the rate card's (``usd`` or ``credit``); without one the
+    unit is left out, as IonQ's document allows (its default is the account's)."""
     if not options.is_qpu:
         raise ConfigurationError(
             f"ionq.batch: sessions reserve a QPU; {options.backend} has none")
@@ -117,7 +124,7 @@ def session_settings(options: JobOptions, max_jobs: int | None, max_minutes: int
     if max_minutes is not None:
         settings["duration_limit_min"] = max_minutes
     if max_cost is not None:
-        settings["cost_limit"] = {"unit": "usd", "value": max_cost}
+        settings["cost_limit"] = {"value": max_cost, **({"unit": unit} if unit else {})}
     return settings
 
 

@@ -116,7 +116,7 @@ class TestDeviceOptions:
         ({"budget": float("nan")}, "budget must be a non-negative amount"),
         ({"journal": 3}, "journal must be True, False or a file path"),
         ({"cancel_on_interrupt": "yes"}, "cancel_on_interrupt must be True or False"),
-        ({"emulator_contract": "v1"}, 'emulator_contract must be "current" or "legacy"'),
+        ({"emulator_contract": "v1"}, 'emulator_contract must be "current", "october" or'),
         ({"emulator_noise": False}, "apply to the emulator only"),
     ])
     def test_bad_values(self, kwargs: dict, message: str) -> None:

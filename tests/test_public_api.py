@@ -72,7 +72,7 @@ def test_every_device_option_is_taken(tmp_path: Path) -> None:
     values = {
         "wires": 2, "backend": "emulator", "api_key": "k", "api_url": None, "gateset": "qis",
         "noise_model": "aria-1", "noise_seed": 7, "error_mitigation": {"debiasing": False},
-        "sharpen": False, "job_name": "mine", "metadata": {"run": "1"},
+        "sharpen": False, "aggregation": None, "job_name": "mine", "metadata": {"run": "1"},
         "job_fields": {"dry_run": False}, "max_cost": 10.0, "budget": 20.0, "seed": 3,
         "timeout": 30.0, "client_options": {"poll_min": 0.01}, "emulator_noise": True,
         "emulator_contract": "legacy", "structure_cache_size": 8,

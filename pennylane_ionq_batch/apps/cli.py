@@ -360,9 +360,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="multiply every latency by this (default 1)")
     emu.add_argument("--faults", default="", help="e.g. 429=0.1,500=0.05,drop=0.05,fail=0.02 "
                      "(KIND=RATE@N: at most N times)")
-    emu.add_argument("--contract", default=None, choices=("current", "legacy"),
-                     help="current: IonQ's API document (result descriptors, artifacts); "
-                     "legacy: also results.probabilities.url and /aggregated")
+    emu.add_argument("--contract", default=None, choices=("current", "october", "legacy"),
+                     help="current (default): IonQ's API document as the live service "
+                     "answers; october: also refuses what the October 2026 document dropped "
+                     "from job creation; legacy: also results.probabilities.url and "
+                     "/aggregated")
     emu.add_argument("--seed", type=int, default=None,
                      help="seed of sampling and injected faults")
     emu.add_argument("--api-key", default=None, help="require this key (default: any key)")

@@ -84,6 +84,16 @@ def results_limit(circuits: int, qubits: int, shots: int | None) -> int:
     return 4096 + circuits * (256 + 64 * entries)
 
 
+def segment(value: str, what: str) -> str:
+    """An id as one opaque path segment (quoted), refused (ConfigurationError, before any
+    request) if it could mean another path: empty, ``.`` or ``..``, with a slash or a control
+    character."""
+    if not isinstance(value, str) or value in ("", ".", "..") or not value.isprintable() \
+            or "/" in value or "\\" in value:
+        raise ConfigurationError(f"ionq.batch: {value!r} is not a {what}")
+    return quote(value, safe="")
+
+
 def split_credentials(url: str | None) -> tuple[str | None, dict[str, str]]:
     """A proxy URL without its user and password, and those as a ``Proxy-Authorization``
     header: sent on the proxy's ``CONNECT``, never part of a URL an error could show."""
@@ -339,7 +349,7 @@ class IonQClient:
 
     async def get_job(self, job_id: str, stats: RequestStats | None = None) -> JobRecord:
         """``GET /jobs/{id}``."""
-        raw = await self._about(job_id, "GET", f"/jobs/{quote(job_id, safe='')}", stats)
+        raw = await self._about(job_id, "GET", f"/jobs/{segment(job_id, 'job id')}", stats)
         return JobRecord.parse(raw, job_id=job_id)
 
     async def list_jobs(self, stats: RequestStats | None = None, *, target: str | None = None,
@@ -355,8 +365,8 @@ class IonQClient:
     async def get_artifact(self, job_id: str, artifact_id: str,
                            stats: RequestStats | None = None) -> Any:
         """``GET /jobs/{id}/artifacts/{artifactId}``: artifact ids are opaque strings."""
-        return await self._about(job_id, "GET", f"/jobs/{quote(job_id, safe='')}/artifacts/"
-                                 f"{quote(artifact_id, safe='')}", stats)
+        return await self._about(job_id, "GET", f"/jobs/{segment(job_id, 'job id')}/artifacts/"
+                                 f"{segment(artifact_id, 'artifact id')}", stats)
 
     async def get_link(self, job_id: str, path: str, stats: RequestStats | None = None, *,
                        params: Mapping[str, str] | None = None) -> Any:
@@ -366,17 +376,17 @@ class IonQClient:
     async def get_probabilities(self, job_id: str, stats: RequestStats | None = None, *,
                                 sharpen: bool = False) -> dict[str, float]:
         """``GET /jobs/{id}/results/probabilities[?sharpen=true]`` of a single-circuit job."""
-        raw = await self._about(job_id, "GET", f"/jobs/{quote(job_id, safe='')}/results/"
+        raw = await self._about(job_id, "GET", f"/jobs/{segment(job_id, 'job id')}/results/"
                                 "probabilities", stats, params=_sharpen(sharpen))
         return parse_histogram(raw, job_id)
 
     async def cancel_job(self, job_id: str, stats: RequestStats | None = None) -> None:
         """``PUT /jobs/{id}/status/cancel``."""
-        await self._about(job_id, "PUT", f"/jobs/{quote(job_id, safe='')}/status/cancel", stats)
+        await self._about(job_id, "PUT", f"/jobs/{segment(job_id, 'job id')}/status/cancel", stats)
 
     async def get_cost(self, job_id: str, stats: RequestStats | None = None) -> JobCost:
         """``GET /jobs/{id}/cost``."""
-        raw = await self._about(job_id, "GET", f"/jobs/{quote(job_id, safe='')}/cost", stats)
+        raw = await self._about(job_id, "GET", f"/jobs/{segment(job_id, 'job id')}/cost", stats)
         return JobCost.parse(raw, job_id)
 
     async def estimate(self, backend: str, *, error_mitigation: bool = False,
@@ -389,19 +399,28 @@ class IonQClient:
             "error_mitigation": "true" if error_mitigation else "false"})
 
     async def create_session(self, backend: str, settings: Mapping[str, Any]) -> SessionRecord:
-        """``POST /sessions`` with ``backend`` and ``settings`` (limits)."""
+        """``POST /sessions`` with ``backend`` and ``settings`` (limits). IonQ answers 404 to
+        an account without sessions: an APIError says so."""
         body = orjson.dumps({"backend": backend, "settings": dict(settings)})
-        return SessionRecord.parse(await self.request("POST", "/sessions", body=body))
+        try:
+            return SessionRecord.parse(await self.request("POST", "/sessions", body=body))
+        except APIError as exc:
+            if exc.status != 404:
+                raise
+            raise APIError(404, "sessions are not enabled for this account (IonQ answered "
+                           f"404: {exc.api_message}); ask IonQ to enable them, or run without "
+                           "dev.session()", error_type=exc.error_type, method="POST",
+                           path="/sessions", request_id=exc.request_id) from None
 
     async def get_session(self, session_id: str) -> SessionRecord:
         """``GET /sessions/{id}``."""
         return SessionRecord.parse(await self.request(
-            "GET", f"/sessions/{quote(session_id, safe='')}"))
+            "GET", f"/sessions/{segment(session_id, 'session id')}"))
 
     async def end_session(self, session_id: str) -> SessionRecord:
         """``POST /sessions/{id}/end``."""
         return SessionRecord.parse(await self.request(
-            "POST", f"/sessions/{quote(session_id, safe='')}/end"))
+            "POST", f"/sessions/{segment(session_id, 'session id')}/end"))
 
     async def list_backends(self, stats: RequestStats | None = None) -> list[BackendRecord]:
         """``GET /backends``: the catalogue (public; the key is sent but not needed)."""

@@ -208,21 +208,28 @@ async def wait_for_completion(client: IonQClient, job_id: str, stats: RequestSta
 
 
 async def fetch_histograms(client: IonQClient, record: JobRecord, stats: RequestStats, *,
-                           circuits: int, multi: bool, sharpen: bool = False
-                           ) -> list[Histogram]:
+                           circuits: int, multi: bool, sharpen: bool = False,
+                           aggregation: str | None = None) -> list[Histogram]:
     """Probabilities of each of the ``circuits`` circuits of a completed job (a multi-circuit
-    job if ``multi``), in submission order; ``sharpen`` reads debiased results sharpened."""
+    job if ``multi``), in submission order; ``sharpen`` reads debiased results sharpened,
+    ``aggregation`` as that aggregation of the debiasing variants (the artifact each circuit's
+    record names)."""
     if record.results is None:
         why = ("it was a dry run (IonQ prices and compiles, but does not run, a dry_run job)"
                if record.dry_run else "its record names no results")
         raise JobError(f"IonQ job {record.id} completed without results: {why}",
                        job_id=record.id)
-    if not multi:
-        return [parse_histogram(await _single(client, record, sharpen, stats), record.id)]
     children = record.child_job_ids
-    if len(children) != circuits:
+    if multi and len(children) != circuits:
         raise JobError(f"IonQ job {record.id}: {len(children)} child_job_ids for "
                        f"{circuits} circuits", job_id=record.id)
+    if aggregation is not None:
+        records = [record] if not multi else await asyncio.gather(
+            *(client.get_job(child, stats) for child in children))
+        return list(await asyncio.gather(*(_aggregated(client, r, aggregation, stats)
+                                           for r in records)))
+    if not multi:
+        return [parse_histogram(await _single(client, record, sharpen, stats), record.id)]
     data = await _aggregate(client, record, sharpen, stats)
     if data is None:  # the record offers no aggregate: each circuit's own results
         return list(await asyncio.gather(*(
@@ -277,6 +284,17 @@ async def _aggregate(client: IonQClient, record: JobRecord, sharpen: bool,
     if AGGREGATE in results.artifacts:
         return await client.get_artifact(record.id, results.artifacts[AGGREGATE], stats)
     return None
+
+
+async def _aggregated(client: IonQClient, record: JobRecord, aggregation: str,
+                      stats: RequestStats) -> Histogram:
+    """One circuit's results as the aggregation artifact its record names."""
+    artifact = record.aggregations.get(aggregation)
+    if artifact is None:
+        offered = ", ".join(record.aggregations) or "none"
+        raise JobError(f"IonQ job {record.id} offers no {aggregation!r} aggregation of its "
+                       f"debiased results (offered: {offered})", job_id=record.id)
+    return parse_histogram(await client.get_artifact(record.id, artifact, stats), record.id)
 
 
 async def _child(client: IonQClient, parent: str, index: int, child: str, sharpen: bool,

@@ -44,6 +44,7 @@ class JobRequest:
     fingerprint: str = ""  # a hash of everything that decides the results (not the name)
     debiasing: bool = False
     sharpen: bool = False  # read debiased results with sharpen=true
+    aggregation: str | None = None  # read debiased results as this aggregation artifact
     shots: int | None = None
     circuits: tuple[SerializedCircuit, ...] = ()  # what it prices: gate counts, qubits
 
@@ -134,7 +135,8 @@ def build_job(
     debiased = head["settings"]["error_mitigation"]["debiasing"]
     return JobRequest(body=body, name=name, n_circuits=len(circuits), multi=multi,
                       backend=options.backend, fingerprint=fingerprint, debiasing=debiased,
-                      sharpen=options.sharpen and debiased, shots=shots,
+                      sharpen=options.sharpen and debiased,
+                      aggregation=options.aggregation if debiased else None, shots=shots,
                       circuits=tuple(circuits))
 
 

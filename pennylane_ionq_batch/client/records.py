@@ -37,6 +37,12 @@ def parse_timestamp(value: Any) -> datetime | None:
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
+def _id(value: Any) -> bool:
+    """An id IonQ gave: a non-empty string that is one opaque path segment."""
+    return isinstance(value, str) and value not in ("", ".", "..") and value.isprintable() \
+        and "/" not in value and "\\" not in value
+
+
 def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
         else None
@@ -55,8 +61,8 @@ class Results:
             return None
         legacy = raw.get("probabilities")
         url = legacy.get("url") if isinstance(legacy, Mapping) else None
-        artifacts = {fmt: str(d["id"]) for fmt, d in raw.items()
-                     if isinstance(d, Mapping) and isinstance(d.get("id"), str) and d["id"]}
+        artifacts = {fmt: d["id"] for fmt, d in raw.items()
+                     if isinstance(d, Mapping) and _id(d.get("id"))}
         return cls(url if isinstance(url, str) and url.startswith("/") else None, artifacts)
 
 
@@ -82,11 +88,12 @@ class JobRecord:
     results: Results | None = None
     dry_run: bool = False
     debiased: bool = False  # settings.error_mitigation.debiasing
+    aggregations: Mapping[str, str] = field(default_factory=dict)  # name → artifact id
 
     @classmethod
     def parse(cls, raw: Any, *, job_id: str | None = None) -> JobRecord:
         """Read a job record; ``job_id`` names the job an error is about."""
-        if not isinstance(raw, Mapping) or not isinstance(raw.get("id"), str) \
+        if not isinstance(raw, Mapping) or not _id(raw.get("id")) \
                 or not isinstance(raw.get("status"), str):
             raise ResponseError(200, f"expected a job record with 'id' and 'status', got "
                                 f"{raw!r:.200}", job_id=job_id)
@@ -94,10 +101,16 @@ class JobRecord:
         failure: Mapping[str, Any] = failed if isinstance(failed, Mapping) else {}
         metadata = raw.get("metadata")
         children = raw.get("child_job_ids") or raw.get("children") or ()  # "children": v0.3
+        if isinstance(children, list) and not all(map(_id, children)):
+            raise ResponseError(200, f"job {raw['id']}: child_job_ids holds something that is "
+                                f"not a job id: {children!r:.200}", job_id=raw["id"])
         name = raw.get("name")
         parent = raw.get("parent_job_id")
         settings = raw.get("settings")
         mitigation = settings.get("error_mitigation") if isinstance(settings, Mapping) else None
+        output = raw.get("output")
+        mitigated = output.get("error_mitigation") if isinstance(output, Mapping) else None
+        aggregations = mitigated.get("aggregations") if isinstance(mitigated, Mapping) else None
         return cls(
             id=raw["id"], status=raw["status"], name=name if isinstance(name, str) else None,
             backend=str(raw.get("backend") or ""),
@@ -115,7 +128,10 @@ class JobRecord:
             failure_code=failure.get("code") or failure.get("error"),
             failure_message=failure.get("message"),
             results=Results.parse(raw.get("results")), dry_run=raw.get("dry_run") is True,
-            debiased=isinstance(mitigation, Mapping) and mitigation.get("debiasing") is True)
+            debiased=isinstance(mitigation, Mapping) and mitigation.get("debiasing") is True,
+            aggregations={name: d["id"] for name, d in aggregations.items()
+                          if isinstance(d, Mapping) and _id(d.get("id"))}
+            if isinstance(aggregations, Mapping) else {})
 
     @property
     def token(self) -> str | None:
@@ -175,7 +191,7 @@ class SessionRecord:
 
     @classmethod
     def parse(cls, raw: Any) -> SessionRecord:
-        if not isinstance(raw, Mapping) or not isinstance(raw.get("id"), str):
+        if not isinstance(raw, Mapping) or not _id(raw.get("id")):
             raise ResponseError(200, f"expected a session with an 'id', got {raw!r:.200}")
         backend = raw.get("backend")
         return cls(raw["id"], backend if isinstance(backend, str) else None,

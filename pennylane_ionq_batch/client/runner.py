@@ -157,7 +157,8 @@ async def run_job(client: IonQClient, job: JobRequest, outcome: JobOutcome, inde
                                            kind=(job.backend, job.n_circuits, job.shots),
                                            progress=policy.progress, circuits=job.n_circuits)
         histograms = await fetch_histograms(client, record, stats, circuits=job.n_circuits,
-                                             multi=job.multi, sharpen=job.sharpen)
+                                             multi=job.multi, sharpen=job.sharpen,
+                                             aggregation=job.aggregation)
     except (JobFailedError, JobCanceledError) as exc:
         await _journal(journal, "finished", job.name,
                        "failed" if isinstance(exc, JobFailedError) else "canceled")

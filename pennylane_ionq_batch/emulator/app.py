@@ -1,10 +1,13 @@
 """IonQ v0.4 routes on aiohttp.web: thin handlers over the JobStore, plus auth, latency, faults.
 
-By default the routes and records follow IonQ's API document (September 2026) and the recorded
-contract of the live service: results as artifact descriptors read through
+By default the routes and records follow IonQ's API document (October 2026) and the live
+service as IonQ's own tests record it: results as artifact descriptors read through
 ``/jobs/{id}/artifacts/{artifactId}`` (opaque ids), ``GET /jobs`` pages of at most 25 with
-opaque cursors and child jobs listed, predicted times and ``started_at`` null, empty circuits
-refused. ``contract="legacy"`` adds the older shapes: ``results.probabilities.url``, the
+opaque cursors and child jobs listed, predicted times null, ``started_at`` and
+``execution_duration_ms`` filled in once a job has run, simulator costs without an estimate,
+qis circuits without ``qubits`` and empty circuits refused. ``contract="october"`` also
+refuses what the document no longer lists in job creation (``settings.compilation``);
+``contract="legacy"`` adds the older shapes: ``results.probabilities.url``, the
 ``/results/probabilities/aggregated`` route and filled-in predictions.
 
 Non-IonQ routes live under ``/_emulator`` (request log), so tests and benchmarks in other
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import time
 import uuid
 from collections import Counter
@@ -28,8 +32,8 @@ from aiohttp import web
 from ..backends import BACKENDS, NOISE_MODELS
 from .billing import PriceTable, SessionError, Sessions
 from .models import FaultModel, LatencyModel
-from .store import CONTRACTS, JobStore
-from .validate import PayloadError, gate_counts, parse_job
+from .store import AGGREGATIONS, CONTRACTS, JobStore
+from .validate import MAX_WORK, PayloadError, gate_counts, parse_job, work
 
 PREFIX = "/v0.4"
 MAX_BODY = 10_000_000
@@ -69,6 +73,7 @@ class EmulatorState:
     prices: PriceTable = field(default_factory=PriceTable)
     sessions: Sessions = field(default_factory=Sessions)
     log: RequestLog = field(default_factory=RequestLog)
+    sessions_enabled: bool = True  # False: an account without sessions (IonQ answers 404)
     background: set[asyncio.Task[None]] = field(default_factory=set)
     cursors: dict[str, tuple[str, int]] = field(default_factory=dict)  # next → (query, offset)
 
@@ -102,6 +107,14 @@ def _drop(request: web.Request) -> web.Response:
 
 
 @web.middleware
+async def request_ids(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every answer carries an ``x-request-id``, as IonQ's do (its SDK reports them)."""
+    response = await handler(request)
+    response.headers["x-request-id"] = uuid.uuid4().hex
+    return response
+
+
+@web.middleware
 async def emulate(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Log, charge latency, inject faults, check the key, then handle."""
     st = request.app[STATE]
@@ -111,8 +124,8 @@ async def emulate(request: web.Request, handler: Handler) -> web.StreamResponse:
     st.log.times.append(time.time())
     if st.latency.per_request:
         await asyncio.sleep(st.latency.per_request * st.latency.time_scale)
-    if route.startswith("/_emulator"):
-        return await handler(request)
+    if route.startswith("/_emulator"):  # the emulator's own routes: no faults, the key
+        return _unauthorized(request, st) or await handler(request)
     for status in ("429", "500", "502", "503"):
         if st.fault(status):
             headers = {"Retry-After": str(st.faults.retry_after)} if status == "429" else {}
@@ -124,13 +137,20 @@ async def emulate(request: web.Request, handler: Handler) -> web.StreamResponse:
         return _drop(request)
     if st.fault("slow"):
         await asyncio.sleep(st.faults.slow_seconds)
-    if not route.startswith(f"{PREFIX}/backends"):
-        auth = request.headers.get("Authorization", "")
-        scheme, _, key = auth.partition(" ")
-        if scheme != "apiKey" or not key or (st.api_key is not None and key != st.api_key):
-            return error(401, "Unauthorized Error", "Invalid key provided. Send the header "
-                         "'Authorization: apiKey <key>'.")
+    if not route.startswith(f"{PREFIX}/backends"):  # public, as IonQ's are
+        refused = _unauthorized(request, st)
+        if refused is not None:
+            return refused
     return await handler(request)
+
+
+def _unauthorized(request: web.Request, st: EmulatorState) -> web.Response | None:
+    """IonQ's 401 unless the request carries ``apiKey <key>`` (the emulator's key, if set)."""
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    if scheme != "apiKey" or not key or (st.api_key is not None and key != st.api_key):
+        return error(401, "Unauthorized Error", "Invalid key provided. Send the header "
+                     "'Authorization: apiKey <key>'.")
+    return None
 
 
 async def create_job(request: web.Request) -> web.Response:
@@ -147,8 +167,19 @@ async def create_job(request: web.Request) -> web.Response:
         payload = json.loads(raw)
     except ValueError:
         return error(400, "Bad Request", "request body is not valid JSON")
+    except RecursionError:
+        return error(400, "Bad Request", "request body nests JSON deeper than the emulator "
+                     f"reads ({sys.getrecursionlimit()} levels)")
     try:
         parsed = parse_job(payload)
+        if st.contract == "october" and "compilation" in (parsed.settings or {}):
+            raise PayloadError("'settings.compilation' is not a job creation field in IonQ's "
+                               "October 2026 document", ["settings"])
+        cost = work(parsed, st.store.noisy(parsed))
+        if cost > MAX_WORK:
+            raise PayloadError(f"simulating this job takes {cost:.3g} amplitude updates "
+                               f"(gates × 2^qubits per circuit); the emulator does at most "
+                               f"{MAX_WORK:.3g}", ["input"])
     except PayloadError as exc:
         return error(400, "Bad Request", str(exc), validation={"keys": exc.keys,
                                                                  "source": "body"})
@@ -328,7 +359,8 @@ async def artifact(request: web.Request) -> web.Response:
     job, err = _completed_job(request)
     if err:
         return err
-    if request.match_info["artifact"] != job.artifact_id:
+    named = {job.artifact_id, *(f"{job.artifact_id}.{name}" for name in AGGREGATIONS)}
+    if request.match_info["artifact"] not in named:
         return error(404, "Not Found Error", f"job {job.id} has no artifact "
                      f"{request.match_info['artifact']!r}")
     return web.json_response(request.app[STATE].store.results_payload(job))
@@ -341,8 +373,10 @@ async def job_cost(request: web.Request) -> web.Response:
         return err
     st = request.app[STATE]
     price = st.prices.job(job.parsed) if job.parent_id is None else 0.0
-    body: dict[str, Any] = {"dry_run": job.parsed.dry_run,
-                            "estimated_cost": {"value": price, "unit": st.prices.unit}}
+    body: dict[str, Any] = {"dry_run": job.parsed.dry_run}
+    if job.parsed.backend in st.prices.prices or st.contract == "legacy":
+        # jobs never priced against a contract (the simulator's) carry no estimate
+        body["estimated_cost"] = {"value": price, "unit": st.prices.unit}
     status = st.store.status(job, time.time())
     if status in ("completed", "failed", "canceled"):
         billed = price if status == "completed" and not job.parsed.dry_run else 0.0
@@ -381,6 +415,8 @@ async def estimate(request: web.Request) -> web.Response:
 
 async def create_session(request: web.Request) -> web.Response:
     st = request.app[STATE]
+    if not st.sessions_enabled:
+        return error(404, "Not Found Error", "Cannot POST /v0.4/sessions")
     try:
         body = await request.json()
     except ValueError:
@@ -476,15 +512,16 @@ async def reset_log(request: web.Request) -> web.Response:
 def create_app(store: JobStore, *, latency: LatencyModel | None = None,
                faults: FaultModel | None = None, api_key: str | None = None,
                seed: int | None = None, contract: str = "current",
-               prices: PriceTable | None = None) -> web.Application:
+               prices: PriceTable | None = None, sessions: bool = True) -> web.Application:
     """Build the emulator application around a job store (``contract``: see the module)."""
     if contract not in CONTRACTS:
         raise ValueError(f"contract must be one of {CONTRACTS}, got {contract!r}")
-    app = web.Application(middlewares=[emulate], client_max_size=MAX_BODY + 1_000_000)
+    app = web.Application(middlewares=[request_ids, emulate],
+                          client_max_size=MAX_BODY + 1_000_000)
     app[STATE] = EmulatorState(store=store, latency=latency or LatencyModel(),
                                faults=faults or FaultModel(), api_key=api_key,
                                rng=np.random.default_rng(seed), contract=contract,
-                               prices=prices or PriceTable())
+                               prices=prices or PriceTable(), sessions_enabled=sessions)
     r = app.router
     r.add_post(f"{PREFIX}/jobs", create_job)
     r.add_get(f"{PREFIX}/jobs", list_jobs)

@@ -33,7 +33,8 @@ class EmulatorServer:
     """An IonQ API v0.4 emulator serving on ``host:port`` (port 0 picks a free one).
 
     ``contract="current"`` follows IonQ's API document; ``"legacy"`` also serves the older
-    result shapes (see :mod:`.app`). By default: :func:`default_contract`.
+    result shapes (see :mod:`.app`). By default: :func:`default_contract`. ``sessions=False``
+    plays an account without sessions.
 
     Attributes:
         url: the API base URL (``http://127.0.0.1:PORT/v0.4``) once started.
@@ -45,12 +46,12 @@ class EmulatorServer:
                  api_key: str | None = None, seed: int | None = None,
                  max_qubits: int = DEFAULT_MAX_QUBITS, store: JobStore | None = None,
                  qpu_noise: bool = True, contract: str | None = None,
-                 prices: PriceTable | None = None) -> None:
+                 prices: PriceTable | None = None, sessions: bool = True) -> None:
         self.host, self.port = host, port
         self.store = store or JobStore(max_qubits=max_qubits, qpu_noise=qpu_noise)
         self.app = create_app(self.store, latency=latency, faults=faults, api_key=api_key,
                               seed=seed, contract=contract or default_contract(),
-                              prices=prices)
+                              prices=prices, sessions=sessions)
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -120,10 +121,13 @@ class EmulatorServer:
             self._thread = None
 
 
-def fetch_log(api_url: str) -> dict[str, Any]:
-    """Read the request log of an emulator from any process (``GET /_emulator/log``)."""
+def fetch_log(api_url: str, api_key: str = "any") -> dict[str, Any]:
+    """Read the request log of an emulator from any process (``GET /_emulator/log``; the
+    emulator's key if it was started with one)."""
     origin = api_url.rsplit(PREFIX, 1)[0]
-    with urllib.request.urlopen(f"{origin}/_emulator/log", timeout=10) as resp:  # noqa: S310
+    request = urllib.request.Request(f"{origin}/_emulator/log",
+                                     headers={"Authorization": f"apiKey {api_key}"})
+    with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310 - loopback
         return json.loads(resp.read())
 
 

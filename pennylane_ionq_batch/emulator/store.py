@@ -30,7 +30,12 @@ def _iso(ts: float | None) -> str | None:
         "+00:00", "Z")
 
 
-CONTRACTS = ("current", "legacy")
+# "current": IonQ's document (October 2026) as the live service answers; "october": the
+# same, with undocumented creation fields refused; "legacy": also the older result shapes.
+CONTRACTS = ("current", "october", "legacy")
+# Aggregations of debiasing variants a debiased job's record names (IonQ, October 2026). The
+# emulator does not debias: each serves the job's results.
+AGGREGATIONS = ("average", "voting", "dnl", "majority")
 
 
 class UnpublishedNoiseError(ValueError):
@@ -132,6 +137,13 @@ class JobStore:
                     self._jobs[child.id] = child
         return job
 
+    def noisy(self, job: ParsedJob) -> bool:
+        """Whether the job is sampled under a noise model (one trajectory per shot)."""
+        try:
+            return noise_rates(job, self.qpu_noise) is not None
+        except UnpublishedNoiseError:
+            return False  # refused when simulated
+
     def simulate(self, job: EmulatedJob, seed: int | None) -> None:
         """Compute every circuit's results (called off the event loop)."""
         if job.parsed.dry_run:  # priced and compiled, never run: no results
@@ -218,6 +230,15 @@ class JobStore:
         failure = None
         if status == "failed":
             failure = job.failure or root.failure or root.fail_on_completion
+        output: dict[str, Any] = {}
+        if ((p.settings or {}).get("error_mitigation") or {}).get("debiasing"):
+            fmt = ("ionq.result.probabilities-aggregate.json.v1" if multi
+                   else "ionq.result.probabilities.json.v1")
+            output["error_mitigation"] = {
+                "debiasing": {"variants": [], "aggregation_method": "average"},
+                "aggregations": {name: {"id": f"{job.artifact_id}.{name}", "format": fmt,
+                                        "media_type": "application/json"}
+                                 for name in AGGREGATIONS} if results is not None else {}}
         return {
             "id": job.id, "status": status, "type": "ionq.circuit.v1" if not multi
             else p.type, "backend": p.backend, "dry_run": p.dry_run,
@@ -227,12 +248,15 @@ class JobStore:
             "name": p.name if job.parent_id is None else
             (p.circuits[job.circuit_index or 0].name or None),
             "submitted_at": _iso(root.created),
-            "started_at": _iso(started) if legacy and now >= started else None,
+            # the live service fills started_at once a job has run (IonQ's live tests), older
+            # records as soon as it starts
+            "started_at": _iso(started) if (now >= started if legacy
+                                            else status in ("completed", "failed")) else None,
             "completed_at": _iso(done) if status in ("completed", "failed") else None,
             "predicted_wait_time_ms": round(max(0.0, started - now) * 1000) if legacy else None,
             "predicted_execution_duration_ms": round(root.exec_s * 1000) if legacy else None,
             "execution_duration_ms": round(root.exec_s * 1000) if status == "completed" else 0,
-            "failure": failure, "output": {}, "settings": p.settings or {}, "shots": p.shots,
+            "failure": failure, "output": output, "settings": p.settings or {}, "shots": p.shots,
             "noise": {"model": p.noise_model} if p.noise_model else None,
             "stats": {"qubits": max(c.qubits for c in circuits), "circuits": len(circuits),
                       "gate_counts": {"1q": n1q, "2q": n2q}},

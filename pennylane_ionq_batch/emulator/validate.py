@@ -13,6 +13,10 @@ MAX_CIRCUITS = 5_000
 MAX_GATES = 150_000
 MAX_SHOTS = 1_000_000
 MAX_CONTROLS = 7
+# The emulator's own limits (IonQ states none): what it can simulate without a tiny payload
+# costing minutes of CPU or gigabytes (a pauliexp is a dense 2^k × 2^k matrix).
+MAX_PAULIEXP_TARGETS = 10
+MAX_WORK = 2**33  # amplitude updates per job: gates × 2^qubits (× trajectories when noisy)
 
 QIS_1Q = {"x", "y", "z", "h", "s", "si", "t", "ti", "v", "vi", "not"}
 QIS_ROT = {"rx", "ry", "rz"}
@@ -130,6 +134,9 @@ def _check_gate(gate: Any, gateset: str, where: str, native: frozenset[str]) -> 
     elif name == "zz" and gateset == "native":
         _num(gate, "angle", where, -1.0, 1.0)
     elif name == "pauliexp":
+        if len(qubits) > MAX_PAULIEXP_TARGETS:
+            raise PayloadError(f"{where}: pauliexp on {len(qubits)} targets; the emulator "
+                               f"takes at most {MAX_PAULIEXP_TARGETS}", ["targets"])
         terms, coeffs = gate.get("terms"), gate.get("coefficients")
         if (not isinstance(terms, list) or not isinstance(coeffs, list) or not terms
                 or len(terms) != len(coeffs)):
@@ -279,6 +286,10 @@ def parse_job(payload: Any) -> ParsedJob:
     total = sum(len(c.gates) for c in circuits)
     if total > MAX_GATES:
         raise PayloadError(f"TooManyGates: {total} gates > {MAX_GATES} per job", ["input"])
+    if (backend == "simulator" and inp["gateset"] == "qis" and "qubits" not in inp
+            and not all("qubits" in c for c in (inp.get("circuits") or [inp]))):
+        raise PayloadError("'input.qubits' is required: the simulator's preflight refuses qis "
+                           "circuits that do not say their qubits", ["input"])
     dry_run = payload.get("dry_run", False)
     if not isinstance(dry_run, bool):
         raise PayloadError("'dry_run' must be true or false", ["dry_run"])
@@ -287,3 +298,14 @@ def parse_job(payload: Any) -> ParsedJob:
         raise PayloadError("'session_id' must be a string", ["session_id"])
     return ParsedJob(jtype, backend, shots, name, metadata, noise_model, noise_seed, settings,
                      circuits, dry_run, session_id)
+
+
+def work(job: ParsedJob, noisy: bool, max_amplitudes: int = 2**24) -> int:
+    """Amplitude updates simulating ``job`` costs: gates × 2^qubits per circuit, times the
+    trajectories sampled at once when ``noisy`` (see :func:`.statevector.sample_noisy`)."""
+    total = 0
+    for c in job.circuits:
+        size = 2 ** c.qubits
+        total += len(c.gates) * (min(job.shots * size, max(size, max_amplitudes)) if noisy
+                                 else size)
+    return total

@@ -69,9 +69,10 @@ def validate_job_settings(tape: QuantumScript, options: JobOptions, max_qubits: 
         raise DeviceError(
             f"{NAME}: debiasing needs at least {MIN_DEBIASING_SHOTS} shots per circuit (IonQ "
             f"refuses fewer), this circuit has {shots}; raise the shots or turn debiasing off")
-    if options.sharpen and not options.debiasing(shots):
+    if (options.sharpen or options.aggregation) and not options.debiasing(shots):
+        reads = "sharpen=True" if options.sharpen else f"aggregation={options.aggregation!r}"
         raise DeviceError(
-            f"{NAME}: sharpen=True reads debiased results, but a job of {shots} shots is not "
+            f"{NAME}: {reads} reads debiased results, but a job of {shots} shots is not "
             f"debiased (IonQ debiases qis jobs of at least {MIN_DEBIASING_SHOTS} shots)")
     if len(tape.wires) > max_qubits:
         raise DeviceError(f"{NAME}: the circuit uses {len(tape.wires)} wires; "

@@ -101,7 +101,8 @@ class TestJobs:
         assert self.run(server, "results", job) == 0
         assert capsys.readouterr().out.startswith("circuit 0: 0: 0.9777, 1: 0.02233")
         assert self.run(server, "cost", job) == 0
-        assert capsys.readouterr().out == "estimated 0.00 usd; billed 0.00 usd\n"
+        # IonQ's October document: a simulator job is never priced, so it has no estimate
+        assert capsys.readouterr().out == "no estimate; billed 0.00 usd\n"
 
     def test_cancel_tells_the_truth(self, server: EmulatorServer,
                                     capsys: pytest.CaptureFixture[str]) -> None:

@@ -85,9 +85,11 @@ class TestBuildJob:
         assert job.debiasing is debiased
 
     def test_job_fields_pass_through(self) -> None:
-        opts = JobOptions(job_fields={"settings": {"compilation": {"opt": 1, "precision": "1E-3"}},
-                                      "dry_run": True, "session_id": "s-1"},
-                          error_mitigation={"symmetry_verification": True})
+        with pytest.warns(UserWarning, match=r"October 2026\) no longer lists it"):
+            opts = JobOptions(job_fields={"settings": {"compilation": {"opt": 1,
+                                                                       "precision": "1E-3"}},
+                                          "dry_run": True, "session_id": "s-1"},
+                              error_mitigation={"symmetry_verification": True})
         body = json.loads(build_job(opts, [circ()], shots=None).body)
         assert body["dry_run"] is True and body["session_id"] == "s-1"
         assert body["settings"] == {"compilation": {"opt": 1, "precision": "1E-3"},

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -15,6 +17,7 @@ import pytest
 
 from pennylane_ionq_batch import APIError, JobTimeoutError
 from pennylane_ionq_batch.client import Journal
+from pennylane_ionq_batch.client.journal import process_state, this_process
 from pennylane_ionq_batch.emulator import EmulatorServer
 
 from ..conftest import LOCAL, release, wait_for
@@ -39,6 +42,68 @@ def device(server: EmulatorServer, journal: Path, **kw: object) -> object:
 
 def expected() -> list:
     return qml.execute(tapes(), qml.device("default.qubit", wires=2))
+
+
+def test_the_journal_is_private(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "new" / "jobs.sqlite3")
+    journal.sending("fp", "name-1")
+    assert stat.S_IMODE(os.stat(tmp_path / "new").st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(journal.path).st_mode) == 0o600
+    for extra in ("-wal", "-shm"):  # SQLite's side files take the database's mode
+        side = journal.path.with_name(journal.path.name + extra)
+        assert not side.exists() or stat.S_IMODE(os.stat(side).st_mode) == 0o600
+
+
+def test_a_job_of_a_live_process_is_not_adopted(tmp_path: Path) -> None:
+    """Only the jobs of a process that is gone (or of this one) are adopted."""
+    path = tmp_path / "jobs.sqlite3"
+    other = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import time
+        from pennylane_ionq_batch.client import Journal
+        journal = Journal({str(path)!r})
+        journal.sending("fp", "n")
+        journal.submitted("n", "id-1")
+        print("journaled", flush=True)
+        time.sleep(600)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout.readline().strip() == "journaled"
+        journal = Journal(path)
+        [entry] = journal.open_entries("fp")
+        assert process_state(entry.owner) == "alive" and journal.open_entry("fp") is None
+    finally:
+        other.kill()
+        other.communicate()
+    assert process_state(entry.owner) == "gone" and journal.open_entry("fp").job_id == "id-1"
+    assert process_state(this_process()) == "this"
+    assert process_state(f"another-host/{os.getpid()}/1") == "unknown"
+
+
+def test_two_processes_with_the_same_circuits_each_pay_for_their_own_job(
+        tmp_path: Path, queued_emulator: EmulatorServer) -> None:
+    """Two independent runs at once (an emulated QPU: samples differ) share a journal: two
+    jobs, each its own samples; neither adopts the other's job."""
+    journal = tmp_path / "jobs.sqlite3"
+    script = BATCH + textwrap.dedent(f"""
+        import json
+        dev = qml.device("ionq.batch", wires=2, backend="qpu.aria-1", api_url=
+                         {queued_emulator.url!r}, api_key="k", journal={str(journal)!r},
+                         progress=False)
+        tapes = [t.copy(shots=500) for t in tapes]
+        print(json.dumps([float(r) for r in qml.execute(tapes, dev)]))
+    """)
+    children = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                                 text=True) for _ in range(2)]
+    try:
+        wait_for(lambda: queued_emulator.log.jobs_created == 2, "both children's jobs")
+        release(queued_emulator)
+        outputs = [json.loads(child.communicate(timeout=120)[0]) for child in children]
+    finally:
+        for child in children:
+            child.kill()
+            child.communicate()
+    assert queued_emulator.log.jobs_created == 2 and outputs[0] != outputs[1]
+    assert sorted(e.state for e in Journal(journal).entries()) == ["delivered", "delivered"]
 
 
 def test_journal_records_each_step(tmp_path: Path) -> None:

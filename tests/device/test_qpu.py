@@ -26,6 +26,7 @@ from pennylane_ionq_batch.browser import Browser
 from pennylane_ionq_batch.client import IonQClient, Journal, build_job
 from pennylane_ionq_batch.emulator import EmulatorServer, FaultModel, LatencyModel
 from pennylane_ionq_batch.emulator.app import STATE
+from pennylane_ionq_batch.emulator.billing import PriceTable
 from pennylane_ionq_batch.payload import SerializedCircuit
 from pennylane_ionq_batch.runtime import background_loop
 
@@ -90,6 +91,32 @@ class TestCost:
         assert threaded_emulator.log.count("GET", "/v0.4/jobs/estimate") == 0
 
 
+class TestAggregations:
+    """Debiased results read as the aggregation the user chose (IonQ, October 2026)."""
+
+    def device(self, server: EmulatorServer, **kw: object) -> object:
+        return qpu(server, journal=False, error_mitigation={"debiasing": True}, seed=3, **kw)
+
+    def test_read_from_the_artifact_each_circuit_names(self, server: EmulatorServer) -> None:
+        plain = qml.execute(tapes(600), self.device(server))
+        server.reset_log()
+        voting = qml.execute(tapes(600), self.device(server, aggregation="voting"))
+        artifacts = [r for r in server.log.sequence if r.endswith("/artifacts/{artifact}")]
+        assert len(artifacts) == 3  # each circuit's own (the emulator does not debias)
+        assert np.allclose(voting, plain, atol=0.2)
+
+    @pytest.mark.parametrize("kwargs, message", [
+        ({"aggregation": "median"}, "aggregation must be one of average, voting, dnl, majority"),
+        ({"aggregation": "voting", "sharpen": True}, "choose sharpen=True or an aggregation"),
+        ({"aggregation": "voting", "error_mitigation": {"debiasing": False}},
+         "aggregation='voting' reads debiased results, but these jobs are not debiased"),
+    ])
+    def test_refused_where_it_means_nothing(self, kwargs: dict, message: str) -> None:
+        with pytest.raises(ConfigurationError, match=message):
+            qml.device("ionq.batch", wires=1, backend="emulator:qpu.aria-1", **{
+                "error_mitigation": {"debiasing": True}, **kwargs})
+
+
 class TestSessions:
     def test_jobs_carry_the_session_which_ends_with_the_block(self, server: EmulatorServer,
                                                               tmp_path: Path) -> None:
@@ -102,7 +129,7 @@ class TestSessions:
         stored = _session(server, session.id)
         assert stored.status == "ended" and stored.jobs == 2
         assert stored.settings == {"job_count_limit": 5, "duration_limit_min": 10,
-                                   "cost_limit": {"unit": "usd", "value": 100.0}}
+                                   "cost_limit": {"value": 100.0, "unit": "usd"}}
         qml.execute(tapes()[:1], dev)  # after the block: no session
         assert [j for j in server.store.all() if j.parent_id is None][-1].parsed.session_id \
             is None
@@ -133,6 +160,29 @@ class TestSessions:
             with pytest.raises(APIError, match="job_count_limit of 1"):
                 qml.execute(tapes()[1:2], dev)
         assert server.log.jobs_created == 1
+
+    def test_the_cost_limit_is_in_the_rate_cards_unit(self) -> None:
+        """Organizations billed in credits: the session's limit says credit, not usd."""
+        server = EmulatorServer(qpu_noise=False, prices=PriceTable(unit="credit")
+                                ).start_in_thread()
+        try:
+            with qpu(server, journal=False).session(max_cost=40.0) as session:
+                pass
+            assert _session(server, session.id).settings == {
+                "cost_limit": {"value": 40.0, "unit": "credit"}}
+        finally:
+            server.stop_thread()
+
+    def test_an_account_without_sessions_is_told_so(self) -> None:
+        server = EmulatorServer(qpu_noise=False, sessions=False).start_in_thread()
+        try:
+            with pytest.raises(APIError, match="sessions are not enabled for this account") \
+                    as info, qpu(server, journal=False).session():
+                pass
+        finally:
+            server.stop_thread()
+        assert info.value.status == 404 and info.value.request_id
+        assert f"(request id {info.value.request_id})" in str(info.value)
 
     def test_refused_where_there_is_no_qpu(self, threaded_emulator: EmulatorServer) -> None:
         dev = qml.device("ionq.batch", wires=2, api_url=threaded_emulator.url, api_key="k")
