@@ -281,8 +281,8 @@ class IonQClient:
                 reason = f"HTTP {api_error.status}"
             except aiohttp.ClientError as exc:
                 error, reason, sent = self._transport_error(exc, method, path)
-                if sent and method == "POST":
-                    raise error from None
+                if (sent and method == "POST") or isinstance(error, ConfigurationError):
+                    raise error from None  # may exist / retrying cannot help
             except TimeoutError:  # the whole request's time (request_timeout) ran out
                 reason = f"no complete answer within {self.config.request_timeout:g} s"
                 error = MaybeSentError(f"{method} {path}: {reason} from {self._origin}")
@@ -293,8 +293,7 @@ class IonQClient:
             delay = self.retry_delay(attempt, retry_after)
             at = _DEADLINE.get()
             if at is not None and time.monotonic() + delay >= at:
-                error.add_note(f"not retried: waiting {delay:.1f} s would pass the deadline")
-                raise error from None
+                raise _past_deadline(error, delay) from None
             (log.warning if delay >= 5 else log.info)(
                 "ionq.batch: %s %s: %s, retrying in %.1f s (retry %d of %d)", method, path,
                 reason, delay, attempt + 1, self.config.max_retries)
@@ -431,6 +430,18 @@ class IonQClient:
             raise ResponseError(200, f"GET /backends: expected a list, got {raw!r:.200}",
                                 method="GET", path="/backends")
         return [BackendRecord.parse(r) for r in raw]
+
+
+def _past_deadline(error: IonQBatchError, delay: float) -> IonQBatchError:
+    """``error``, said to end the request because its next retry would pass the deadline."""
+    why = f"not retried: the next try, in {delay:.1f} s, would pass the deadline"
+    if isinstance(error, RetriableAPIError):
+        return RetriableAPIError(error.status, f"{error.api_message.rsplit(' (gave up', 1)[0]}"
+                                 f" ({why})", error_type=error.error_type, method=error.method,
+                                 path=error.path, retry_after=error.retry_after,
+                                 request_id=error.request_id)
+    error.add_note(why)
+    return error
 
 
 def _reason(exc: BaseException) -> str:

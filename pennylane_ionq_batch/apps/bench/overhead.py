@@ -63,7 +63,8 @@ def _histogram(body: bytes) -> dict[str, float]:
 def overhead_row(n: int, compare: bool = True) -> OverheadRow:
     per = 1e6 / n
     with emulator() as server:
-        dev = qml.device("ionq.batch", wires=8, api_url=server.url, api_key=KEY, seed=0)
+        dev = qml.device("ionq.batch", wires=8, api_url=server.url, api_key=KEY, seed=0,
+                         progress=False)
         tapes = sel_tapes(n)
         uncached = build_pipeline(dev.wires, dev.options, max_qubits=dev.max_qubits)
         t_pre, (prepared, _) = timed(lambda: uncached(tapes))
@@ -113,7 +114,8 @@ def first_sightings(samples: int = 200) -> tuple[int, list[float]]:
     """Operations per circuit, and ms to compile and serialise each of ``samples`` circuits
     into an empty structure cache (every structure seen for the first time)."""
     with emulator() as server:
-        dev = qml.device("ionq.batch", wires=8, api_url=server.url, api_key=KEY)
+        dev = qml.device("ionq.batch", wires=8, api_url=server.url, api_key=KEY,
+                         progress=False)
         pipeline = build_pipeline(dev.wires, dev.options, max_qubits=dev.max_qubits)
         prepared, _ = pipeline(sel_tapes(samples, seed=2))
         entangler, times = dev.entangler(), []
@@ -138,7 +140,7 @@ def gradient_runs(compare: bool = True) -> list[GradientRun]:
     runs = []
     with emulator() as server:
         devices = [("ionq.batch", qml.device("ionq.batch", wires=8, api_url=server.url,
-                                             api_key=KEY))]
+                                             api_key=KEY, progress=False))]
         pl_dev = pennylane_ionq_device(server, 8) if compare else None
         if pl_dev is not None:
             devices.append(("pennylane-ionq ionq.simulator", pl_dev))

@@ -1,7 +1,8 @@
 """A soak run: many executes against an emulator injecting every kind of fault.
 
-The emulator follows IonQ's current contract (results as artifacts, listing pages of 25 with
-child jobs, no predicted times), and its listing lags 0.1 s behind job creation, so lost
+The emulator follows IonQ's October 2026 document strictly (results as artifacts, listing
+pages of 25 with child jobs, no predicted times, undocumented creation fields refused), and its
+listing lags 0.1 s behind job creation, so lost
 answers to ``POST /jobs`` are recovered the hard way. Each execute holds 20 distinct circuits.
 Faults are drawn per request (and per job for failed/canceled ones) at rates summing to 20%.
 A batch whose job IonQ reports failed or canceled is run again, as a user would; everything
@@ -43,13 +44,14 @@ class SoakResult:
 
 def soak(executes: int = 200, circuits: int = 20, seed: int = 0) -> SoakResult:
     faults = FaultModel(rates=RATES, retry_after=0.01, slow_seconds=0.3)
-    server = EmulatorServer(faults=faults, latency=LatencyModel(listing_lag=0.1),
-                            seed=seed).start_in_thread()
+    server = EmulatorServer(faults=faults, latency=LatencyModel(listing_lag=0.1), seed=seed,
+                            contract="october").start_in_thread()
     rng = np.random.default_rng(seed)
     try:
-        dev = qml.device("ionq.batch", wires=3, api_url=server.url, api_key=KEY, client_options={
-            "backoff_base": 0.005, "backoff_cap": 0.05, "poll_min": 0.02, "read_timeout": 0.2,
-            "max_retries": 10, "lookup_delay": 0.3})
+        dev = qml.device("ionq.batch", wires=3, api_url=server.url, api_key=KEY, progress=False,
+                         client_options={"backoff_base": 0.005, "backoff_cap": 0.05,
+                                         "poll_min": 0.02, "read_timeout": 0.2,
+                                         "max_retries": 10, "lookup_delay": 0.3})
         ref = qml.device("default.qubit", wires=3)
         reruns, max_error, start = 0, 0.0, time.perf_counter()
         with qml.Tracker(dev) as tracker:

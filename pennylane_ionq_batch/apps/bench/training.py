@@ -63,7 +63,7 @@ def training_rows(steps: int = 5, time_scale: float = 0.1, compare: bool = True,
             setups.append(("pennylane-ionq + qml.SPSAOptimizer", pl_dev, qml.SPSAOptimizer,
                            False))
         # Time-scaled like the emulator: IonQ's request-rate limit, which sets the poll floor
-        ours = qml.device("ionq.batch", wires=4, api_url=server.url, api_key=KEY,
+        ours = qml.device("ionq.batch", wires=4, api_url=server.url, api_key=KEY, progress=False,
                           backend="qpu.aria-1" if on_qpu else "simulator", journal=False,
                           client_options={"poll_min": ClientConfig.poll_min * time_scale})
         setups += [("ionq.batch + qml.SPSAOptimizer", ours, qml.SPSAOptimizer, False),
