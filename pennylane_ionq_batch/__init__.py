@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from .batching import batched
     from .device import IonQBatchDevice
     from .exceptions import (
         AmbiguousSubmitError,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 _WHERE = {
     "IonQBatchDevice": "device",
+    "batched": "batching",
     **dict.fromkeys(("BatchSPSAOptimizer", "LatencyBalanced", "StepStats", "Tiered"),
                     "optimize"),
     **dict.fromkeys(("ExecutionStats", "Timing"), "stats"),
@@ -47,7 +49,7 @@ _WHERE = {
 }
 
 __all__ = [
-    "IonQBatchDevice", "BatchSPSAOptimizer", "LatencyBalanced", "StepStats", "Tiered",
+    "IonQBatchDevice", "batched", "BatchSPSAOptimizer", "LatencyBalanced", "StepStats", "Tiered",
     "ExecutionStats", "Timing",
     "IonQBatchError", "ConfigurationError", "CredentialsError", "CostLimitError",
     "CompilationError", "APIError", "RetriableAPIError", "ResponseError", "TransportError",

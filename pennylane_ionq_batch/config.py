@@ -426,6 +426,12 @@ class JobOptions:
         object.__setattr__(self, "job_fields",
                            MappingProxyType(_check_job_fields(self.job_fields)))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its arguments (its mappings are read-only views, which do not pickle)."""
+        return _rebuild_job_options, ({f.name: dict(v) if isinstance(v, Mapping) else v
+                                       for f in fields(self)
+                                       if (v := getattr(self, f.name)) is not None},)
+
     @property
     def is_qpu(self) -> bool:
         return self.backend.startswith("qpu.")
@@ -448,3 +454,7 @@ class JobOptions:
         """``settings`` of a job of ``shots`` shots: error mitigation always explicit."""
         mitigation = {**(self.error_mitigation or {}), "debiasing": self.debiasing(shots)}
         return {**self.job_fields.get("settings", {}), "error_mitigation": mitigation}
+
+
+def _rebuild_job_options(kwargs: dict[str, Any]) -> JobOptions:
+    return JobOptions(**kwargs)

@@ -22,11 +22,12 @@ import pennylane as qml
 from pennylane.devices import Device, ExecutionConfig
 from pennylane.devices.modifiers import single_tape_support
 from pennylane.exceptions import DeviceError
+from pennylane.math import Interface
 from pennylane.measurements import Shots
 from pennylane.tape import QuantumScript
 from pennylane.transforms.core import CompilePipeline
 
-from . import execution, recording
+from . import derivatives, execution, recording
 from .backends import NOISE_MODELS, BackendSpec, entangler_for, resolve_backend
 from .client import IonQClient, RunPolicy
 from .client.records import BackendRecord, SessionRecord
@@ -130,6 +131,8 @@ class IonQBatchDevice(Device):
         progress: bool | Callable[[JobProgress], None] = True,
     ) -> None:
         super().__init__(wires=wires, shots=shots)
+        self._arguments = {k: v for k, v in locals().items()  # what a copy is made from
+                           if k not in ("self", "__class__")}
         remote_backend, emulated = parse_backend(backend)
         self.options = JobOptions(backend=remote_backend, gateset=gateset,
                                   noise_model=noise_model, noise_seed=noise_seed,
@@ -139,6 +142,7 @@ class IonQBatchDevice(Device):
                                   job_fields=job_fields or {})
         if seed == "global":
             seed = int(np.random.randint(0, high=10_000_000))  # as default.qubit draws it
+            self._arguments["seed"] = seed  # a copy samples as this device does
         self.device_options = opts = DeviceOptions(
             emulated=emulated, seed=seed, timeout=timeout,  # type: ignore[arg-type]
             max_cost=max_cost, budget=budget, structure_cache_size=structure_cache_size,
@@ -166,7 +170,7 @@ class IonQBatchDevice(Device):
         self._lock = threading.Lock()  # the catalogue entry; the totals
         self._structures = StructureCache(structure_cache_size)
         self._preprocessed = PreprocessCache(structure_cache_size)
-        self._pipeline: CompilePipeline | None = None
+        self._pipelines: dict[bool, CompilePipeline] = {}  # by: parameters traced by autodiff
         self._preprocess_seen = (0, 0)  # the preprocessing cache's counts at the last record
         self._totals = ExecutionStats()
         self.last_execution: ExecutionStats | None = None
@@ -174,6 +178,14 @@ class IonQBatchDevice(Device):
     def __repr__(self) -> str:
         return (f"<IonQBatchDevice backend={self.options.backend!r} wires={self.wires} "
                 f"url={self.client_config.api_url!r}>")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled (and deep-copied) as the arguments it was made with: the copy builds its
+        own client, journal connection, caches and, for ``backend="emulator"``, emulator,
+        when it first needs them, in whatever process it lands. The API key travels only if
+        it was passed as ``api_key=`` (otherwise the copy reads ``IONQ_API_KEY`` where it
+        runs); a ``progress`` function must itself pickle."""
+        return _rebuild, (self._arguments,)
 
     def __enter__(self) -> IonQBatchDevice:
         return self
@@ -273,23 +285,46 @@ class IonQBatchDevice(Device):
     # -- PennyLane's hooks ------------------------------------------------------------------
     def setup_execution_config(self, config: ExecutionConfig | None = None,
                                circuit: QuantumScript | None = None) -> ExecutionConfig:
-        return setup_execution_config(super().setup_execution_config(config, circuit))
+        return setup_execution_config(super().setup_execution_config(config, circuit),
+                                      paid=self.options.is_qpu)
+
+    def supports_derivatives(self, execution_config: ExecutionConfig | None = None,
+                             circuit: QuantumScript | None = None) -> bool:
+        """First derivatives by the parameter-shift rule, computed on the device so that a
+        gradient's forward and shifted circuits go out as one job (``diff_method="best"`` or
+        ``"device"``; ``"parameter-shift"`` keeps PennyLane's own transform, as do higher
+        orders)."""
+        if qml.capture.enabled():
+            return False
+        if execution_config is None:
+            return True
+        return execution_config.gradient_method in ("best", "device") and \
+            execution_config.derivative_order == 1
 
     def preprocess_transforms(self, execution_config: ExecutionConfig | None = None
                               ) -> CompilePipeline:
         """The checks and rewrites every tape goes through before any job (reads the
-        backend's catalogue entry once)."""
+        backend's catalogue entry once), once per circuit structure. With device derivatives
+        PennyLane runs them where autodiff traces parameters: a traced tape then takes the
+        uncached pipeline (see :func:`~.derivatives.preprocess_watching`)."""
         if qml.capture.enabled():  # the jaxpr becomes a tape in eval_jaxpr, preprocessed there
             return CompilePipeline()
         spec = self.backend  # the catalogue is read here, before any job
-        if self._pipeline is not None:
-            return self._pipeline
-        check_device(self.wires, self.options, spec, self.max_qubits)
-        pipeline = CompilePipeline()
-        pipeline.add_transform(preprocess_by_structure, pipeline=build_pipeline(
-            self.wires, self.options, max_qubits=self.max_qubits), cache=self._preprocessed)
-        self._pipeline = pipeline
-        return pipeline
+        traced = execution_config is not None and bool(execution_config.use_device_gradient)
+        if traced not in self._pipelines:
+            check_device(self.wires, self.options, spec, self.max_qubits)
+            rewrites = build_pipeline(self.wires, self.options, max_qubits=self.max_qubits)
+            pipeline = CompilePipeline()
+            if traced:
+                pipeline.add_transform(
+                    derivatives.preprocess_watching, cached=rewrites, cache=self._preprocessed,
+                    tracking=build_pipeline(self.wires, self.options,
+                                            max_qubits=self.max_qubits, differentiable=True))
+            else:
+                pipeline.add_transform(preprocess_by_structure, pipeline=rewrites,
+                                       cache=self._preprocessed)
+            self._pipelines[traced] = pipeline
+        return self._pipelines[traced]
 
     def eval_jaxpr(self, jaxpr: Any, consts: Sequence[Any], *args: Any,
                    execution_config: ExecutionConfig | None = None,
@@ -317,6 +352,24 @@ class IonQBatchDevice(Device):
         if active is not None:  # an optimizer step is gathering circuits into one batch
             return active.intercept(self, circuits)
         return self.execute_now(circuits)[0]
+
+    def execute_and_compute_derivatives(
+            self, circuits: Sequence[QuantumScript],
+            execution_config: ExecutionConfig | None = None) -> tuple[Any, Any]:
+        """Results and their parameter-shift Jacobians: when autodiff is tracing, the forward
+        and every shifted circuit in one ``execute()``, one job (recorded like any execution
+        inside ``batched``); otherwise Jacobians computed only if read (see
+        :mod:`~pennylane_ionq_batch.derivatives`)."""
+        jax = execution_config is not None and execution_config.interface in (
+            Interface.JAX, Interface.JAX_JIT)  # asked only inside a JVP: always wanted
+        return derivatives.execute_and_differentiate(self.execute, circuits, execution_config,
+                                                     eager=True if jax else None)
+
+    def compute_derivatives(self, circuits: Sequence[QuantumScript],
+                            execution_config: ExecutionConfig | None = None) -> Any:
+        """Parameter-shift Jacobians (the shifted circuits in one job)."""
+        return derivatives.execute_and_differentiate(self.execute, circuits, execution_config,
+                                                     forward=False, eager=True)[1]
 
     def execute_now(self, circuits: Sequence[QuantumScript]
                     ) -> tuple[tuple[Any, ...], ExecutionStats]:
@@ -358,3 +411,7 @@ class IonQBatchDevice(Device):
                 "structures_cached": len(self._structures),
                 "preprocess_cache_hits": pre.hits, "preprocess_cache_misses": pre.misses,
                 "preprocessed_structures_cached": len(self._preprocessed)}
+
+
+def _rebuild(arguments: dict[str, Any]) -> IonQBatchDevice:
+    return IonQBatchDevice(**arguments)

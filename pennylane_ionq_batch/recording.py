@@ -283,10 +283,13 @@ class Evaluations:
 
 def evaluate_together(fn: Callable[..., Any],
                       points: Sequence[tuple[Sequence[Any], dict[str, Any]]],
-                      memory: Memory | None = None) -> Evaluations:
+                      memory: Memory | None = None,
+                      reset: Callable[[], None] | None = None) -> Evaluations:
     """``fn(*args, **kwargs)`` at every point, its ``ionq.batch`` circuits sent as one batch.
 
-    ``memory`` (kept by the caller across steps) supplies the record pass's placeholders.
+    ``memory`` (kept by the caller across steps) supplies the record pass's placeholders;
+    ``reset`` undoes what the record pass changed besides the global random generators (an
+    optimizer's state, when ``fn`` is its step), before ``fn`` runs again.
     """
     if active() is not None:  # nested: let the outer recording batch everything
         return Evaluations([fn(*a, **kw) for a, kw in points], 0, 0)
@@ -304,6 +307,8 @@ def evaluate_together(fn: Callable[..., Any],
     if recording.recorded == 0 and failure is None:  # the record pass ran for real
         return Evaluations(first, 0, 0)
     states.restore()
+    if reset is not None:
+        reset()
     if failure is not None:
         recording.mode = "direct"
         with _activated(recording):

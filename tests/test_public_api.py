@@ -20,7 +20,7 @@ from pennylane_ionq_batch.device import IonQBatchDevice
 
 DOCS = Path(__file__).parents[1] / "docs"
 NAMES = {
-    "IonQBatchDevice", "BatchSPSAOptimizer", "LatencyBalanced", "StepStats", "Tiered",
+    "IonQBatchDevice", "batched", "BatchSPSAOptimizer", "LatencyBalanced", "StepStats", "Tiered",
     "ExecutionStats", "Timing", "IonQBatchError", "ConfigurationError", "CredentialsError",
     "CostLimitError", "CompilationError", "APIError", "RetriableAPIError", "ResponseError",
     "TransportError", "MaybeSentError", "AmbiguousSubmitError", "DeadlineError", "JobError",

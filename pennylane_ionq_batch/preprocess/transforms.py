@@ -261,14 +261,26 @@ def preprocess_by_structure(tape: QuantumScript, pipeline: CompilePipeline,
     return list(out), lambda results: post(results)[0]
 
 
-def setup_execution_config(config: ExecutionConfig) -> ExecutionConfig:
-    """Autograd parameters are converted to NumPy by the pipeline itself, first.
+def setup_execution_config(config: ExecutionConfig, paid: bool = False) -> ExecutionConfig:
+    """The device's execution settings, given what PennyLane resolved.
 
-    PennyLane converts them after the device's preprocessing, which rebuilt every tape bound
-    from the preprocessing cache (its operations and wires): about 40% of the client time of
-    a parameter-shift gradient. Other interfaces keep PennyLane's conversion (JAX's boundary
-    needs it), as do higher-order derivatives (its execution cache hashes NumPy tapes).
+    - Device derivatives (``gradient_method="device"``: parameter shifts computed on the
+      device, sent with the forward circuits): PennyLane then runs the device's preprocessing
+      outside the autodiff boundary. ``grad_on_execution`` defaults to True (forward and
+      shifted circuits in one job), except on a ``paid`` backend, where evaluating a QNode
+      with trainable parameters must not buy shifted circuits nobody asked for.
+    - Otherwise autograd parameters are converted to NumPy by the pipeline itself, first:
+      PennyLane converts them after the device's preprocessing, which rebuilt every tape bound
+      from the preprocessing cache (about 40% of the client time of a parameter-shift
+      gradient). Other interfaces keep PennyLane's conversion (JAX's boundary needs it), as do
+      higher-order derivatives (its execution cache hashes NumPy tapes).
     """
+    if config.gradient_method == "device":
+        updates: dict[str, Any] = {"use_device_gradient": True,
+                                   "use_device_jacobian_product": False}
+        if config.grad_on_execution is None:
+            updates["grad_on_execution"] = not paid
+        return replace(config, **updates)
     if config.interface == Interface.AUTOGRAD and config.derivative_order == 1 \
             and config.convert_to_numpy:
         return replace(config, convert_to_numpy=False)
@@ -287,10 +299,13 @@ def check_device(wires: Any, options: JobOptions, spec: BackendSpec, max_qubits:
             "such error mitigation); remove it from error_mitigation")
 
 
-def build_pipeline(wires: Any, options: JobOptions, *, max_qubits: int) -> CompilePipeline:
-    """The preprocessing pipeline of an ``ionq.batch`` device."""
+def build_pipeline(wires: Any, options: JobOptions, *, max_qubits: int,
+                   differentiable: bool = False) -> CompilePipeline:
+    """The preprocessing pipeline of an ``ionq.batch`` device; ``differentiable``: it runs on
+    parameters autodiff is tracing (device derivatives), so they are not converted."""
     program = CompilePipeline()
-    program.add_transform(convert_to_numpy_parameters)  # a no-op on NumPy tapes
+    if not differentiable:
+        program.add_transform(convert_to_numpy_parameters)  # a no-op on NumPy tapes
     program.add_transform(drop_snapshots)
     program.add_transform(validate_device_wires, wires=wires, name=NAME)
     program.add_transform(validate_job_settings, options=options, max_qubits=max_qubits)

@@ -132,7 +132,8 @@ def test_demo_runs_on_the_embedded_emulator(capsys: pytest.CaptureFixture[str]) 
     value, reference = (float(part.split()[0]) for part in
                         out.split("QNode value:")[1].split("default.qubit:"))
     assert value == pytest.approx(reference, abs=1e-10)
-    assert out.count("jobs 2") == 2  # forward + one parameter-shift batch per step
+    # forward and every parameter-shifted circuit of the gradient: one job per step
+    assert out.count("circuits   25  jobs 1") == 2
 
 
 def test_emulator_options_parse() -> None:

@@ -33,4 +33,4 @@ def reuploading(dev):
 def test_reuploading_classifier_matches() -> None:
     ours, expected, jobs = run_both(reuploading, wires=1, seed=2)
     assert_close(ours, expected)
-    assert jobs.count == 3 * 3 * 2
+    assert jobs.count == 3 * 3  # each gradient: forward and shifted circuits, one job
