@@ -95,5 +95,5 @@ def test_the_cli_commands() -> None:
         assert parser.parse_args([command, *rest]).func is not None
     for action in ("show", "results", "cost", "cancel"):
         assert parser.parse_args(["jobs", action, "some-id"]).job_id == "some-id"
-    for bench in ("overhead", "train", "soak"):
+    for bench in ("overhead", "train", "kernel", "soak"):
         assert parser.parse_args(["bench", bench]).benchmark == bench

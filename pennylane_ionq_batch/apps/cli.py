@@ -277,6 +277,10 @@ def _bench(args: argparse.Namespace) -> int:
         from .bench.overhead import report
 
         print(report(tuple(args.sizes), compare=not args.no_compare))
+    elif args.benchmark == "kernel":
+        from .bench.kernel import report as kernel_report
+
+        print(kernel_report(args.points, args.time_scale, compare=not args.no_compare))
     elif args.benchmark == "train":
         from .bench.training import report as train_report
 
@@ -392,10 +396,18 @@ def build_parser() -> argparse.ArgumentParser:
                           help="multiply the emulator's latency by this (default 0.1)")
     training.add_argument("--no-compare", action="store_true",
                           help="skip pennylane-ionq even if it is installed")
+    kernel = bench.add_parser("kernel", help="a quantum-kernel matrix under IonQ-like latency: "
+                              "one job with batched, against one job per entry")
+    kernel.add_argument("--points", type=_bounded_int(2), default=50,
+                        help="data points (default 50: 1,225 kernel evaluations)")
+    kernel.add_argument("--time-scale", type=_positive_float, default=0.01,
+                        help="multiply the emulator's latency by this (default 0.01)")
+    kernel.add_argument("--no-compare", action="store_true",
+                        help="skip pennylane-ionq even if it is installed")
     soak = bench.add_parser("soak", help="executes under 20%% injected faults of every kind")
     soak.add_argument("--executes", type=POSITIVE, default=200,
                       help="executes of 20 circuits each (default 200)")
-    for name in ("pulses", "overhead", "train", "soak"):
+    for name in ("pulses", "overhead", "train", "kernel", "soak"):
         bench.choices[name].set_defaults(func=_bench)
     return parser
 
