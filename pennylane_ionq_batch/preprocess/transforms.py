@@ -237,9 +237,9 @@ def validate_measurements(tape: QuantumScript) -> tuple[list[QuantumScript], Any
             if isinstance(mp, SampleMeasurement):
                 continue
             raise DeviceError(
-                f"{NAME}: {user_name(mp)} is not supported: it needs the quantum state, and "
-                "IonQ returns measured counts; use qml.probs(), qml.expval(), qml.var(), "
-                "qml.sample() or qml.counts()")
+                f"{NAME}: {user_name(mp)} is not accepted with finite shots: it needs the "
+                "quantum state, and IonQ returns measured counts; use qml.probs(), "
+                "qml.expval(), qml.var(), qml.sample() or qml.counts()")
         if isinstance(mp, (ExpectationMP, VarianceMP, ProbabilityMP)):
             continue
         if isinstance(mp, (SampleMP, CountsMP)) or (
