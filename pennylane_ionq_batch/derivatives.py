@@ -28,6 +28,7 @@ from pennylane.devices import ExecutionConfig
 from pennylane.tape import QuantumScript
 from pennylane.transforms.core import transform
 
+from .compile.keys import NUMBERS
 from .preprocess.cache import Pipeline, PreprocessCache
 
 Execute = Callable[..., tuple[Any, ...]]
@@ -57,7 +58,8 @@ def preprocess_watching(tape: QuantumScript, tracking: Pipeline, cached: Pipelin
     a tape autodiff traces goes through ``tracking`` (uncached: binding from the cache would
     drop the tracing), and the next :func:`execute_and_differentiate` is told a gradient is
     wanted; any other tape through ``cached``, the structure cache, as without gradients."""
-    if any(is_traced(p) for p in tape.get_parameters(trainable_only=False)):
+    if any(type(p) not in NUMBERS and is_traced(p)
+           for p in tape.get_parameters(trainable_only=False)):
         _TRACED.set(True)
         out, post = tracking([tape])
     else:

@@ -23,25 +23,8 @@ from pennylane.ops import Identity, PauliZ, Prod
 from pennylane.tape import QuantumScript
 from pennylane.wires import Wires
 
+from .client.records import Histogram
 from .exceptions import ResponseError
-
-
-class _KeyInts(dict[str, int]):
-    """IonQ's decimal keys as integers, each parsed once (a batch repeats the same keys);
-    bounded, since sampled results over many qubits bring ever new keys. A key beyond any
-    register becomes -1 (refused by :func:`histogram_to_probs`)."""
-
-    MAX_KEYS = 1 << 16
-
-    def __missing__(self, key: str) -> int:
-        if len(self) >= self.MAX_KEYS:
-            self.clear()
-        value = int(key)
-        value = self[key] = value if value < 1 << 62 else -1
-        return value
-
-
-_KEY_INTS = _KeyInts()
 
 
 @lru_cache(maxsize=32)
@@ -55,26 +38,25 @@ def _reversal(n_qubits: int) -> np.ndarray:
 def histogram_to_probs(histogram: Mapping[str, float], n_qubits: int,
                        source: str = "IonQ's results") -> np.ndarray:
     """Dense probabilities in PennyLane order from IonQ's sparse little-endian histogram
-    (checked by :func:`~.client.records.parse_histogram`: its values sum to 1 within IonQ's
-    rounding, and are renormalised). A key naming a state beyond ``n_qubits`` qubits is a
-    ResponseError naming ``source``."""
+    (a :class:`~.client.records.Histogram`, checked where it arrived: its values sum to 1
+    within IonQ's rounding, and are renormalised here). A key naming a state beyond
+    ``n_qubits`` qubits is a ResponseError naming ``source``."""
+    if not isinstance(histogram, Histogram):
+        try:
+            histogram = Histogram(histogram)
+        except ValueError as exc:
+            raise ResponseError(200, f"{source}: malformed probabilities: {exc}") from None
+    states = histogram.states
+    if states.max() >= 1 << n_qubits:
+        bad = next(k for k in histogram if int(k) >= 1 << n_qubits)
+        raise ResponseError(200, f"{source}: state {bad} is beyond the circuit's "
+                            f"{n_qubits} qubit{'s' * (n_qubits != 1)}")
+    index = _reversal(n_qubits)[states] if n_qubits <= 20 else (
+        ((states[:, None] >> np.arange(n_qubits)) & 1)
+        @ (1 << np.arange(n_qubits - 1, -1, -1, dtype=np.int64)))
     probs = np.zeros(2**n_qubits)
-    if histogram:
-        keys = np.fromiter(map(_KEY_INTS.__getitem__, histogram), dtype=np.int64,
-                           count=len(histogram))
-        if keys.max() >= 1 << n_qubits or keys.min() < 0:
-            bad = next(k for k in histogram if not 0 <= _KEY_INTS[k] < 1 << n_qubits)
-            raise ResponseError(200, f"{source}: state {bad} is beyond the circuit's "
-                                f"{n_qubits} qubit{'s' * (n_qubits != 1)}")
-        values = np.fromiter(histogram.values(), dtype=float, count=len(histogram))
-        index = _reversal(n_qubits)[keys] if n_qubits <= 20 else (
-            ((keys[:, None] >> np.arange(n_qubits)) & 1)
-            @ (1 << np.arange(n_qubits - 1, -1, -1, dtype=np.int64)))
-        probs[index] = values  # keys are unique: one value per basis state
-    total = probs.sum()
-    if total <= 0:
-        raise ResponseError(200, "IonQ returned an empty probability distribution")
-    return probs / total
+    probs[index] = histogram.probabilities  # keys are unique: one value per basis state
+    return probs / probs.sum()
 
 
 def apportion(probs: np.ndarray, shots: int) -> np.ndarray:

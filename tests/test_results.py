@@ -35,7 +35,7 @@ class TestBitOrder:
         assert np.allclose(probs[reversed_index], 1 / 5)
 
     def test_an_empty_distribution_is_an_error(self) -> None:
-        with pytest.raises(ResponseError, match="empty probability distribution"):
+        with pytest.raises(ResponseError, match="malformed probabilities: not a non-empty object"):
             histogram_to_probs({}, 2)
 
 
@@ -97,3 +97,8 @@ class TestMeasurements:
         for a, b in zip(together, alone, strict=True):
             for x, y in zip(a, b, strict=True):  # measured histograms: deterministic counts
                 assert np.allclose(x, y, atol=1e-12)
+
+
+def test_a_state_past_the_register_is_named_as_ionq_sent_it() -> None:
+    with pytest.raises(ResponseError, match=f"state {2**64 + 3} is beyond the circuit's 3 qub"):
+        histogram_to_probs({str(2**64 + 3): 0.5, "3": 0.5}, 3)

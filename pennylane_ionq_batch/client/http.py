@@ -42,6 +42,7 @@ from ..exceptions import (
 )
 from .records import (
     BackendRecord,
+    Histogram,
     JobCost,
     JobPage,
     JobRecord,
@@ -373,7 +374,7 @@ class IonQClient:
         return await self._about(job_id, "GET", path, stats, params=params)
 
     async def get_probabilities(self, job_id: str, stats: RequestStats | None = None, *,
-                                sharpen: bool = False) -> dict[str, float]:
+                                sharpen: bool = False) -> Histogram:
         """``GET /jobs/{id}/results/probabilities[?sharpen=true]`` of a single-circuit job."""
         raw = await self._about(job_id, "GET", f"/jobs/{segment(job_id, 'job id')}/results/"
                                 "probabilities", stats, params=_sharpen(sharpen))

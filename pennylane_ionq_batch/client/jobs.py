@@ -29,8 +29,8 @@ from ..exceptions import (
 from ..progress import JobProgress, ProgressCallback
 from ..stats import Timing
 from .http import IonQClient, RequestStats
-from .plan import Histogram, JobRequest
-from .records import ACTIVE, AGGREGATE, PROBABILITIES, JobRecord, parse_histogram
+from .plan import JobRequest
+from .records import ACTIVE, AGGREGATE, PROBABILITIES, Histogram, JobRecord, parse_histogram
 from .retry import first_poll_delay, next_poll_delay
 
 log = logging.getLogger("pennylane_ionq_batch.client")

@@ -26,9 +26,9 @@ from typing import Any
 from ..config import MAX_BODY_BYTES, MAX_CIRCUITS_PER_JOB, MAX_GATES_PER_JOB, JobOptions
 from ..exceptions import CompilationError
 from ..payload import SerializedCircuit, identity_circuit
+from .records import Histogram
 
-Histogram = dict[str, float]
-GROUND: Histogram = {"0": 1.0}  # an empty circuit's exact result
+GROUND = Histogram({"0": 1.0})  # an empty circuit's exact result
 _BODY_OVERHEAD = 4096  # bytes reserved for everything in a body except the circuits
 
 

@@ -10,10 +10,12 @@ live service does.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+import numpy as np
 
 from ..exceptions import ResponseError
 
@@ -236,39 +238,64 @@ SUM_TOLERANCE = 1e-6
 _LEADING_ZERO = re.compile(r" 0[0-9]")
 
 
-def parse_histogram(raw: Any, job_id: str) -> dict[str, float]:
-    """A probability distribution keyed by decimal basis states (``...probabilities.json.v1``),
-    checked: see :func:`histogram_problem`."""
-    problem = histogram_problem(raw)
-    if problem is not None:
-        raise ResponseError(200, f"malformed probabilities: {problem}: {raw!r:.200}",
-                            job_id=job_id)
-    return dict(raw)
+class Histogram(Mapping[str, float]):
+    """A checked probability distribution keyed by decimal basis states (IonQ's
+    ``...probabilities.json.v1``: qubit 0 is the least significant bit): a read-only map, with
+    its ``states`` (int64) and ``probabilities`` (float) also as arrays, read once here.
+
+    Checked a whole map at a time (a batch brings hundreds of thousands of entries): a
+    non-empty map from canonical decimal integers (no sign, no leading zero: two keys never
+    name one state) to numbers ≥ 0 summing to 1 within ``SUM_TOLERANCE``; ValueError says what
+    is wrong otherwise. A key of more than 18 digits (beyond any register) becomes the state
+    2⁶³ - 1.
+    """
+
+    __slots__ = ("_raw", "states", "probabilities")
+
+    def __init__(self, raw: Any) -> None:
+        if not isinstance(raw, Mapping) or not raw:
+            raise ValueError("not a non-empty object")
+        if not all(raw):
+            raise ValueError("an empty key")
+        try:
+            digits = "".join(raw)
+        except TypeError:
+            raise ValueError("a key that is not a string") from None
+        if not (digits.isascii() and digits.isdigit()):
+            raise ValueError("a key that is not a decimal basis state")
+        spaced = " ".join(raw)
+        if _LEADING_ZERO.search(" " + spaced):
+            raise ValueError("a key with a leading zero (two keys could name one state)")
+        values = raw.values()
+        if not set(map(type, values)) <= {int, float}:
+            raise ValueError("a value that is not a number")
+        probabilities = np.fromiter(values, dtype=float, count=len(raw))
+        if probabilities.min() < 0:
+            raise ValueError("a negative probability")
+        total = sum(values)  # Python's: an overflow is infinity, refused, not a warning
+        if not abs(total - 1.0) <= SUM_TOLERANCE:  # NaN and infinity fail too
+            raise ValueError(f"the probabilities sum to {total!r}, not 1")
+        self._raw = raw
+        self.states = np.fromstring(spaced, dtype=np.int64, sep=" ")  # digits only: exact
+        self.probabilities = probabilities
+
+    def __getitem__(self, key: str) -> float:
+        return self._raw[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __repr__(self) -> str:
+        return f"Histogram({dict(self._raw)!r})"
 
 
-def histogram_problem(raw: Any) -> str | None:
-    """What is wrong with a histogram, or None: it must be a non-empty map from canonical
-    decimal integers (no sign, no leading zero: two keys never name one state) to numbers ≥ 0
-    summing to 1 within ``SUM_TOLERANCE``. Checked a whole map at a time: a batch brings
-    hundreds of thousands of entries."""
-    if not isinstance(raw, Mapping) or not raw:
-        return "not a non-empty object"
-    if not all(raw):
-        return "an empty key"
+def parse_histogram(raw: Any, job_id: str) -> Histogram:
+    """IonQ's probabilities for one circuit, checked (see :class:`Histogram`)."""
     try:
-        digits = "".join(raw)
-    except TypeError:
-        return "a key that is not a string"
-    if not (digits.isascii() and digits.isdigit()):
-        return "a key that is not a decimal basis state"
-    if _LEADING_ZERO.search(" " + " ".join(raw)):
-        return "a key with a leading zero (two keys could name one state)"
-    values = raw.values()
-    if not set(map(type, values)) <= {int, float}:
-        return "a value that is not a number"
-    if min(values) < 0:
-        return "a negative probability"
-    total = sum(values)
-    if not abs(total - 1.0) <= SUM_TOLERANCE:  # NaN and infinity fail too
-        return f"the probabilities sum to {total!r}, not 1"
-    return None
+        return Histogram(raw)
+    except ValueError as exc:
+        raise ResponseError(200, f"malformed probabilities: {exc}: {raw!r:.200}",
+                            job_id=job_id) from None

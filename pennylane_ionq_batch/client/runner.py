@@ -30,7 +30,8 @@ from .http import IonQClient, RequestStats
 from .http import deadline as client_deadline
 from .jobs import fetch_histograms, job_timing, locate, submit, wait_for_completion
 from .journal import Journal
-from .plan import Histogram, JobRequest
+from .plan import JobRequest
+from .records import Histogram
 
 log = logging.getLogger("pennylane_ionq_batch.client")
 

@@ -39,12 +39,12 @@ from typing import Any
 import numpy as np
 import pennylane as qml
 from pennylane.operation import Operator
-from pennylane.ops.op_math import Controlled
 
 from ..exceptions import CompilationError
 from ..units import to_radians, to_turns
 from .gates import ENTANGLERS, KINDS, GateKind
 from .kak import kak
+from .keys import wire_labels
 
 TOL = 1e-10  # a rotation closer than this to 0, π/2 or π takes the shorter pulse sequence
 
@@ -479,21 +479,6 @@ def compile_slots(slots: Sequence[Slot], data: Sequence[Sequence[np.ndarray]], n
             else:
                 batch.interact(a, b, step[1])
     return batch.finish()
-
-
-_CONTROLLED_TYPES: dict[type, bool] = {}
-
-
-def wire_labels(op: Operator) -> tuple[Any, ...]:
-    """``op.wires.labels``; a Controlled op rebuilds its Wires on each access, so read its parts."""
-    cls = type(op)
-    controlled = _CONTROLLED_TYPES.get(cls)
-    if controlled is None:
-        controlled = _CONTROLLED_TYPES[cls] = issubclass(cls, Controlled)
-    if controlled:
-        hp = op.hyperparameters
-        return (*hp["control_wires"].labels, *hp["base"].wires.labels)
-    return op.wires.labels
 
 
 def slots_for(ops: Sequence[Operator], wire_order: Sequence[Any]) -> list[Slot]:

@@ -26,10 +26,10 @@ import orjson
 import pennylane as qml
 from cachetools import LRUCache
 from pennylane.operation import Operator
-from pennylane.wires import Wires
 
 from ..payload import SerializedCircuit
 from .gates import KINDS
+from .keys import freeze, wire_labels
 from .native import (
     RECIPES,
     Compiled,
@@ -38,7 +38,6 @@ from .native import (
     compile_slots,
     rebinds,
     slots_for,
-    wire_labels,
 )
 
 # Operations whose compiled form depends on name, wires and data only (not hyper-parameters).
@@ -48,23 +47,6 @@ _PLAIN = frozenset(RECIPES) | {
     "SISWAP", "ECR", "IsingXY", "CRot", "GPI", "GPI2", "QubitUnitary", "SingleExcitation",
     "PSWAP", "Adjoint(S)", "Adjoint(T)", "Adjoint(SX)", "Adjoint(GPI2)",
 }
-
-
-def freeze(value: Any) -> Hashable:
-    """A hashable stand-in for a hyper-parameter; operators count without their data."""
-    if isinstance(value, Operator):
-        return (value.name, tuple(value.wires), freeze(value.hyperparameters))
-    if isinstance(value, dict):
-        return tuple(sorted((k, freeze(v)) for k, v in value.items()))
-    if isinstance(value, (list, tuple, Wires)):
-        return tuple(freeze(v) for v in value)
-    if isinstance(value, np.ndarray):
-        return (value.shape, value.tobytes())
-    try:
-        hash(value)
-    except TypeError:
-        return repr(value)
-    return value
 
 
 def _op_key(op: Operator) -> Hashable:

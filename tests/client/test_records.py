@@ -34,3 +34,18 @@ def test_malformed_distributions_are_refused(raw: object) -> None:
     with pytest.raises(ResponseError, match="malformed probabilities") as info:
         parse_histogram(raw, "job-7")
     assert info.value.job_id == "job-7"
+
+
+def test_a_histogram_holds_its_states_and_probabilities_as_arrays() -> None:
+    """Read once where the JSON arrives, in the map's order: what results.py converts."""
+    histogram = parse_histogram({"5": 0.25, "0": 0.5, "1023": 0.25}, "j")
+    assert histogram.states.tolist() == [5, 0, 1023]
+    assert histogram.probabilities.tolist() == [0.25, 0.5, 0.25]
+    assert dict(histogram) == {"5": 0.25, "0": 0.5, "1023": 0.25}
+
+
+def test_a_key_past_any_register_stays_past_it() -> None:
+    """Keys beyond int64 saturate (never wrap round to a small state); the original key is
+    what an error names (tests/test_results.py)."""
+    histogram = parse_histogram({str(2**64 + 3): 0.5, "3": 0.5}, "j")
+    assert histogram.states.tolist() == [2**63 - 1, 3]

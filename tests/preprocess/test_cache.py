@@ -206,3 +206,24 @@ def test_the_replay_pass_reuses_what_the_record_pass_preprocessed() -> None:
     # SPSA evaluates the cost at two points: two full runs, two reuses in the replay
     assert dev.metrics["preprocess_cache_misses"] == 2
     assert dev.metrics["preprocess_cache_hits"] == 2
+
+
+@pytest.mark.parametrize("measure", [
+    lambda: [qml.expval(0.5 * qml.Z(0) + 2.0 * qml.Z(1))],  # one tape; coefficients applied after
+    lambda: [qml.expval(3.0 * qml.Z(0) @ qml.Z(1))],
+    lambda: [qml.var(2.0 * qml.X(1))],
+    lambda: [qml.expval(qml.Z(0)), qml.expval(0.25 * qml.Y(1))],
+    lambda: [qml.expval(qml.Z(0))],  # nothing to apply: the postprocessing is skipped
+    lambda: [qml.probs(wires=[1, 0])],
+])
+def test_bound_tapes_get_the_postprocessing_their_structure_needs(measure: object) -> None:
+    """Postprocessing that computes (coefficients, sums of terms) runs for every bound tape;
+    only a pass-through is skipped. Results from the cache equal default.qubit's."""
+    dev = qml.device("ionq.batch", wires=2, backend="emulator")
+    tapes = [qml.tape.QuantumScript([qml.RX(a, 0), qml.RY(2 * a, 1), qml.CNOT([0, 1])],
+                                    measure())  # type: ignore[operator]
+             for a in np.linspace(0.2, 2.9, 6)]
+    ours = [qml.execute([t], dev)[0] for t in tapes]  # one by one: the 3rd on are bound
+    theirs = qml.execute(tapes, qml.device("default.qubit", wires=2))
+    assert dev.metrics["preprocess_cache_hits"] == 4
+    assert np.allclose(flat(ours), flat(theirs), rtol=0, atol=1e-10)

@@ -76,7 +76,8 @@ class TestMeasurements:
         (qml.state(), None, r"qml.state\(\) is not supported"),
         (qml.sample(qml.Z(0)), None, r"qml.sample\(\) needs shots"),
         (qml.counts(), None, r"qml.counts\(\) needs shots"),
-        (qml.density_matrix([0]), 100, r"qml.density_matrix\(\) is not accepted with finite shots: it needs the"),
+        (qml.density_matrix([0]), 100,
+         r"qml.density_matrix\(\) is not accepted with finite shots: it needs the"),
     ])
     def test_refused(self, mp: object, shots: int | None, message: str) -> None:
         with pytest.raises(DeviceError, match=message):
