@@ -76,13 +76,14 @@ async def deadline(at: float | None) -> AsyncIterator[None]:
         _DEADLINE.reset(token)
 
 
-def results_limit(circuits: int, qubits: int, shots: int | None) -> int:
+def results_limit(circuits: int, qubits: int | None, shots: int | None) -> int:
     """The most a job's results can weigh: each circuit's distribution has at most 2^qubits
-    entries (and at most ``shots`` when measured), each a key and a number."""
-    entries = 2 ** min(qubits, 40)
+    entries (and at most ``shots`` when measured), each a key and a number; ``qubits`` None:
+    not known (a job looked up by id), at most 2^24 entries, 1 GiB."""
+    entries = 2 ** min(qubits, 40) if qubits is not None else 1 << 24
     if shots is not None:
         entries = min(entries, shots)
-    return 4096 + circuits * (256 + 64 * entries)
+    return max(MAX_DOCUMENT_BYTES, 4096 + circuits * (256 + 64 * entries))
 
 
 def segment(value: str, what: str) -> str:
@@ -363,21 +364,28 @@ class IonQClient:
         return JobPage.parse(await self.request("GET", "/jobs", params=params, stats=stats))
 
     async def get_artifact(self, job_id: str, artifact_id: str,
-                           stats: RequestStats | None = None) -> Any:
-        """``GET /jobs/{id}/artifacts/{artifactId}``: artifact ids are opaque strings."""
+                           stats: RequestStats | None = None, *,
+                           max_bytes: int = MAX_DOCUMENT_BYTES) -> Any:
+        """``GET /jobs/{id}/artifacts/{artifactId}``: artifact ids are opaque strings
+        (results: ``max_bytes`` from :func:`results_limit`)."""
         return await self._about(job_id, "GET", f"/jobs/{segment(job_id, 'job id')}/artifacts/"
-                                 f"{segment(artifact_id, 'artifact id')}", stats)
+                                 f"{segment(artifact_id, 'artifact id')}", stats,
+                                 max_bytes=max_bytes)
 
     async def get_link(self, job_id: str, path: str, stats: RequestStats | None = None, *,
-                       params: Mapping[str, str] | None = None) -> Any:
+                       params: Mapping[str, str] | None = None,
+                       max_bytes: int = MAX_DOCUMENT_BYTES) -> Any:
         """A link the job record gave (``results.probabilities.url``, an absolute path)."""
-        return await self._about(job_id, "GET", path, stats, params=params)
+        return await self._about(job_id, "GET", path, stats, params=params,
+                                 max_bytes=max_bytes)
 
     async def get_probabilities(self, job_id: str, stats: RequestStats | None = None, *,
-                                sharpen: bool = False) -> Histogram:
+                                sharpen: bool = False,
+                                max_bytes: int = MAX_DOCUMENT_BYTES) -> Histogram:
         """``GET /jobs/{id}/results/probabilities[?sharpen=true]`` of a single-circuit job."""
         raw = await self._about(job_id, "GET", f"/jobs/{segment(job_id, 'job id')}/results/"
-                                "probabilities", stats, params=_sharpen(sharpen))
+                                "probabilities", stats, params=_sharpen(sharpen),
+                                max_bytes=max_bytes)
         return parse_histogram(raw, job_id)
 
     async def cancel_job(self, job_id: str, stats: RequestStats | None = None) -> None:

@@ -28,7 +28,7 @@ from ..exceptions import (
 )
 from ..progress import JobProgress, ProgressCallback
 from ..stats import Timing
-from .http import IonQClient, RequestStats
+from .http import IonQClient, RequestStats, results_limit
 from .plan import JobRequest
 from .records import ACTIVE, AGGREGATE, PROBABILITIES, Histogram, JobRecord, parse_histogram
 from .retry import first_poll_delay, next_poll_delay
@@ -209,11 +209,15 @@ async def wait_for_completion(client: IonQClient, job_id: str, stats: RequestSta
 
 async def fetch_histograms(client: IonQClient, record: JobRecord, stats: RequestStats, *,
                            circuits: int, multi: bool, sharpen: bool = False,
-                           aggregation: str | None = None) -> list[Histogram]:
+                           aggregation: str | None = None, qubits: int | None = None,
+                           measured_shots: int | None = None) -> list[Histogram]:
     """Probabilities of each of the ``circuits`` circuits of a completed job (a multi-circuit
     job if ``multi``), in submission order; ``sharpen`` reads debiased results sharpened,
     ``aggregation`` as that aggregation of the debiasing variants (the artifact each circuit's
-    record names)."""
+    record names). ``qubits`` (of the widest circuit) and ``measured_shots`` (of a job that
+    measures, not the ideal simulator's) bound what an answer may weigh, when known
+    (:func:`~.http.results_limit`)."""
+    one = results_limit(1, qubits, measured_shots)
     if record.results is None:
         why = ("it was a dry run (IonQ prices and compiles, but does not run, a dry_run job)"
                if record.dry_run else "its record names no results")
@@ -226,14 +230,15 @@ async def fetch_histograms(client: IonQClient, record: JobRecord, stats: Request
     if aggregation is not None:
         records = [record] if not multi else await asyncio.gather(
             *(client.get_job(child, stats) for child in children))
-        return list(await asyncio.gather(*(_aggregated(client, r, aggregation, stats)
+        return list(await asyncio.gather(*(_aggregated(client, r, aggregation, stats, one)
                                            for r in records)))
     if not multi:
-        return [parse_histogram(await _single(client, record, sharpen, stats), record.id)]
-    data = await _aggregate(client, record, sharpen, stats)
+        return [parse_histogram(await _single(client, record, sharpen, stats, one), record.id)]
+    data = await _aggregate(client, record, sharpen, stats,
+                            results_limit(circuits, qubits, measured_shots))
     if data is None:  # the record offers no aggregate: each circuit's own results
         return list(await asyncio.gather(*(
-            _child(client, record.id, i, child, sharpen, stats)
+            _child(client, record.id, i, child, sharpen, stats, one)
             for i, child in enumerate(children))))
     if not isinstance(data, dict):
         raise JobError(f"IonQ job {record.id}: malformed aggregate {data!r:.200}",
@@ -252,19 +257,20 @@ def sharpen_params(sharpen: bool) -> dict[str, str] | None:
 
 
 async def _single(client: IonQClient, record: JobRecord, sharpen: bool,
-                  stats: RequestStats) -> Any:
+                  stats: RequestStats, limit: int) -> Any:
     results = record.results
     assert results is not None
     if results.legacy_url is not None:
         return await client.get_link(record.id, results.legacy_url, stats,
-                                     params=sharpen_params(sharpen))
+                                     params=sharpen_params(sharpen), max_bytes=limit)
     if PROBABILITIES in results.artifacts and not sharpen:
-        return await client.get_artifact(record.id, results.artifacts[PROBABILITIES], stats)
-    return await client.get_probabilities(record.id, stats, sharpen=sharpen)
+        return await client.get_artifact(record.id, results.artifacts[PROBABILITIES], stats,
+                                         max_bytes=limit)
+    return await client.get_probabilities(record.id, stats, sharpen=sharpen, max_bytes=limit)
 
 
 async def _aggregate(client: IonQClient, record: JobRecord, sharpen: bool,
-                     stats: RequestStats) -> Any | None:
+                     stats: RequestStats, limit: int) -> Any | None:
     """The aggregate ``{child id: probabilities}`` the record names, else None.
 
     Sharpened results exist only per circuit (``/results/probabilities?sharpen=true``).
@@ -274,7 +280,7 @@ async def _aggregate(client: IonQClient, record: JobRecord, sharpen: bool,
     if sharpen:
         return None
     if results.legacy_url is not None:
-        data = await client.get_link(record.id, results.legacy_url, stats)
+        data = await client.get_link(record.id, results.legacy_url, stats, max_bytes=limit)
         if isinstance(data, dict) and data and set(data) <= set(record.child_job_ids):
             return data
         # not an aggregate keyed by child jobs (what the legacy link gave older clients):
@@ -282,25 +288,27 @@ async def _aggregate(client: IonQClient, record: JobRecord, sharpen: bool,
         log.info("ionq.batch: job %s: results.probabilities.url gave no aggregate; reading "
                  "the result descriptors", record.id)
     if AGGREGATE in results.artifacts:
-        return await client.get_artifact(record.id, results.artifacts[AGGREGATE], stats)
+        return await client.get_artifact(record.id, results.artifacts[AGGREGATE], stats,
+                                         max_bytes=limit)
     return None
 
 
 async def _aggregated(client: IonQClient, record: JobRecord, aggregation: str,
-                      stats: RequestStats) -> Histogram:
+                      stats: RequestStats, limit: int) -> Histogram:
     """One circuit's results as the aggregation artifact its record names."""
     artifact = record.aggregations.get(aggregation)
     if artifact is None:
         offered = ", ".join(record.aggregations) or "none"
         raise JobError(f"IonQ job {record.id} offers no {aggregation!r} aggregation of its "
                        f"debiased results (offered: {offered})", job_id=record.id)
-    return parse_histogram(await client.get_artifact(record.id, artifact, stats), record.id)
+    return parse_histogram(await client.get_artifact(record.id, artifact, stats,
+                                                     max_bytes=limit), record.id)
 
 
 async def _child(client: IonQClient, parent: str, index: int, child: str, sharpen: bool,
-                 stats: RequestStats) -> Histogram:
+                 stats: RequestStats, limit: int) -> Histogram:
     try:
-        return await client.get_probabilities(child, stats, sharpen=sharpen)
+        return await client.get_probabilities(child, stats, sharpen=sharpen, max_bytes=limit)
     except APIError as exc:
         if exc.status != 404:
             raise

@@ -159,7 +159,10 @@ async def run_job(client: IonQClient, job: JobRequest, outcome: JobOutcome, inde
                                            progress=policy.progress, circuits=job.n_circuits)
         histograms = await fetch_histograms(client, record, stats, circuits=job.n_circuits,
                                              multi=job.multi, sharpen=job.sharpen,
-                                             aggregation=job.aggregation)
+                                             aggregation=job.aggregation,
+                                             qubits=max((c.qubits for c in job.circuits),
+                                                        default=None),
+                                             measured_shots=job.shots)
     except (JobFailedError, JobCanceledError) as exc:
         await _journal(journal, "finished", job.name,
                        "failed" if isinstance(exc, JobFailedError) else "canceled")

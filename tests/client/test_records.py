@@ -49,3 +49,15 @@ def test_a_key_past_any_register_stays_past_it() -> None:
     what an error names (tests/test_results.py)."""
     histogram = parse_histogram({str(2**64 + 3): 0.5, "3": 0.5}, "j")
     assert histogram.states.tolist() == [2**63 - 1, 3]
+
+
+def test_results_may_weigh_what_their_circuits_can() -> None:
+    """Every other answer stops at 8 MiB; results at what their states can fill (an ideal
+    simulator's are dense: 2^qubits states each, whatever the shots), so a 20 MB answer to
+    a one-circuit two-qubit job is still refused."""
+    from pennylane_ionq_batch.client.http import MAX_DOCUMENT_BYTES, results_limit
+
+    assert results_limit(1, 2, None) == MAX_DOCUMENT_BYTES < 20_000_000
+    assert results_limit(400, 10, None) > 400 * 1024 * 40  # 10-qubit states, ~40 bytes each
+    assert results_limit(400, 20, 1000) == results_limit(400, 10, 1000)  # measured: ≤ shots
+    assert results_limit(5000, None, None) >= 1 << 30

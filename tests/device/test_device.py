@@ -127,6 +127,21 @@ class TestOneJobPerExecute:
                             or "/results/" in r)
         assert seq[:first_results].count(POST_JOBS) == 2
 
+    def test_results_past_8_mb_are_read(self, threaded_emulator: EmulatorServer) -> None:
+        """A job's results weigh what its circuits can: 400 circuits × 1,024 states is about
+        10 MB of JSON, beyond the 8 MB any other answer may be (it is read, not refused)."""
+        dev = device(threaded_emulator, wires=10)
+        angles = np.linspace(0.1, 1.4, 400)
+        tapes = [qml.tape.QuantumScript([qml.RY(a, w) for w in range(10)],
+                                        [qml.probs(wires=range(10))]) for a in angles]
+        results = qml.execute(tapes, dev)
+        one = np.array([np.cos(angles / 2) ** 2, np.sin(angles / 2) ** 2])  # per qubit
+        expected = np.ones((400, 1))
+        for _ in range(10):
+            expected = (expected[:, :, None] * one.T[:, None, :]).reshape(400, -1)
+        assert np.allclose(results, expected, rtol=0, atol=1e-10)
+        assert threaded_emulator.log.count("POST", "/v0.4/jobs") == 1
+
     def test_parameter_shift_gradient_is_one_job(self, threaded_emulator: EmulatorServer) -> None:
         dev = device(threaded_emulator, wires=4)
         shape = qml.StronglyEntanglingLayers.shape(n_layers=2, n_wires=4)
