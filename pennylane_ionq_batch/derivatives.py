@@ -61,7 +61,7 @@ def preprocess_watching(tape: QuantumScript, tracking: Pipeline, cached: Pipelin
     if any(type(p) not in NUMBERS and is_traced(p)
            for p in tape.get_parameters(trainable_only=False)):
         _TRACED.set(True)
-        out, post = tracking([tape])
+        out, post = cache.apply_traced(tape, cached, tracking)
     else:
         out, post = cache.apply(tape, cached)
     return list(out), lambda results: post(results)[0]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -32,9 +33,9 @@ from .compile import StructureCache, serialize_circuit
 from .compile.template import CacheStats
 from .config import JobOptions
 from .payload import SerializedCircuit
-from .preprocess.bound import LazyOperations, bound_values, compile_token
+from .preprocess.bound import LazyOperations, bound_values, compile_token, structure_memo
 from .pricing import Estimate
-from .results import batch_results, histogram_to_probs, tape_results
+from .results import batch_results, histogram_to_probs
 from .runtime import background_loop
 from .spending import Spending
 from .stats import ExecutionStats, Timing
@@ -62,6 +63,19 @@ def wire_order(tape: QuantumScript, device_wires: Wires | None) -> Wires:
     return Wires([w for w in device_wires if w in tape.wires])
 
 
+def wire_orders(tapes: Sequence[QuantumScript], device_wires: Wires | None) -> list[Wires]:
+    """:func:`wire_order` of every tape; tapes bound alike share their wires, and the order."""
+    known: dict[int, Wires] = {}  # by id(tape.wires): the tapes keep them alive meanwhile
+    orders = []
+    for tape in tapes:
+        wires = tape.wires
+        order = known.get(id(wires))
+        if order is None:
+            order = known[id(wires)] = wire_order(tape, device_wires)
+        orders.append(order)
+    return orders
+
+
 def serialize(tapes: Sequence[QuantumScript], orders: Sequence[Wires], ctx: ExecutionContext
               ) -> tuple[list[SerializedCircuit], CacheStats]:
     """Every tape's IonQ circuit JSON; bound tapes are compiled from their values."""
@@ -76,7 +90,7 @@ def serialize(tapes: Sequence[QuantumScript], orders: Sequence[Wires], ctx: Exec
 def plan_tapes(tapes: Sequence[QuantumScript], ctx: ExecutionContext
                ) -> tuple[Plan, list[SerializedCircuit], list[Wires], CacheStats]:
     """The jobs that answer ``tapes``, with their circuits, wire orders and cache use."""
-    orders = [wire_order(t, ctx.wires) for t in tapes]
+    orders = wire_orders(tapes, ctx.wires)
     serialized, cache = serialize(tapes, orders, ctx)
     plan = plan_batch(serialized, [t.shots.total_shots for t in tapes], ctx.options,
                       ctx.session_id)
@@ -153,6 +167,7 @@ def _primes(n: int) -> list[int]:
     return found
 
 
+@lru_cache(maxsize=64)
 def placeholder_probabilities(n_qubits: int) -> np.ndarray:
     """Probabilities over ``n_qubits`` qubits for a recorded step's placeholders: qubit i is
     0 with odds ``prime_i ** (1/8)`` (P between 0.52 and 0.63), independently. So every
@@ -163,6 +178,7 @@ def placeholder_probabilities(n_qubits: int) -> np.ndarray:
     for prime in _primes(n_qubits):
         odds = prime ** 0.125
         probs = np.kron(probs, [odds / (1 + odds), 1 / (1 + odds)])
+    probs.flags.writeable = False  # shared by every placeholder of this width
     return probs
 
 
@@ -170,12 +186,35 @@ def placeholder_results(tapes: Sequence[QuantumScript], device_wires: Wires | No
                         ) -> tuple[Any, ...]:
     """Results shaped like real ones, from :func:`placeholder_probabilities` (see
     :mod:`.recording`), without executing anything."""
-    out, rng = [], np.random.default_rng(0)  # not the device's: keep its draws unchanged
-    for tape in tapes:
-        wires = wire_order(tape, device_wires)
-        out.append(tape_results(tape, placeholder_probabilities(len(wires)), wires, rng,
-                                exact=True))
+    out: list[Any] = [None] * len(tapes)
+    todo = []
+    for i, tape in enumerate(tapes):  # tapes bound alike share placeholders (values aside)
+        memo = structure_memo(tape)
+        if memo is not None and "placeholder" in memo:
+            out[i] = _fresh(memo["placeholder"])
+        else:
+            todo.append(i)
+    orders = wire_orders([tapes[i] for i in todo], device_wires)
+    probs = [placeholder_probabilities(len(wires)) for wires in orders]
+    rng = np.random.default_rng(0)  # not the device's: keep its draws unchanged
+    results = batch_results([tapes[i] for i in todo], probs, orders, rng, exact=True)
+    for i, result in zip(todo, results, strict=True):
+        memo = structure_memo(tapes[i])
+        if memo is not None:
+            memo["placeholder"] = result
+        out[i] = _fresh(result)
     return tuple(out)
+
+
+def _fresh(result: Any) -> Any:
+    """A copy a caller may change in place without changing the next placeholder."""
+    if isinstance(result, np.ndarray):
+        return result.copy()
+    if isinstance(result, (tuple, list)):
+        return type(result)(_fresh(r) for r in result)
+    if isinstance(result, dict):
+        return dict(result)
+    return result
 
 
 def track(tracker: Any, stats: ExecutionStats, **extra: int) -> None:

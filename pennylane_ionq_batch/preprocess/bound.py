@@ -32,10 +32,14 @@ import pennylane as qml
 from pennylane.operation import Operator
 from pennylane.pytrees import register_pytree
 from pennylane.tape import QuantumScript
+from pennylane.transforms import convert_to_numpy_parameters
+
+from ..compile.keys import NUMBERS
 
 COMPILE_KEY = "_ionq_batch_compile_key"  # the operations' compile key (compile.template)
 _VALUES = "_ionq_batch_values"  # the operations' parameters, flattened, in order
 _SOURCE = "_ionq_batch_source"  # (cached output tape's operations, values taken per operation)
+_BINDER = "_ionq_batch_binder"  # the Binder that made the tape
 
 
 class BoundScript(QuantumScript):
@@ -68,10 +72,51 @@ class BoundScript(QuantumScript):
         tape it was bound from (its operations, measurements and shots) and its values. (Only
         for comparing tapes alive at the same time: the cached tape is identified by ``id``.)
         A plain tape once its operations were replaced."""
-        values = self.__dict__.get(_VALUES)
+        values = bound_values(self)
         if values is None:
             return self.hash
         return id(self.__dict__[_SOURCE]), values.tobytes()
+
+    def bind_new_parameters(self, params: Sequence[Any], indices: Sequence[int]
+                            ) -> QuantumScript:
+        """PennyLane's, without building operations when the new parameters are plain numbers
+        of the operations (how PennyLane's interface boundaries hand NumPy values back)."""
+        state = self.__dict__
+        values = bound_values(self)
+        if values is None or len(params) != len(indices) or not indices or \
+                max(indices) >= len(values) or not all(map(_is_number, params)):
+            return super().bind_new_parameters(params, indices)
+        new_values = values.copy()
+        new_values[sorted(indices)] = [float(p) for p in params]  # PennyLane's pairing
+        new = state[_BINDER].bind(new_values)
+        new.__dict__["_trainable_params"] = state.get("_trainable_params")
+        return new
+
+
+def _is_number(value: Any) -> bool:
+    """A plain number or 0-d NumPy array (not a subclass: PennyLane's trainable tensors
+    are NumPy arrays that must stay what they are)."""
+    return type(value) in NUMBERS or (type(value) is np.ndarray and value.shape == ()
+                                      and value.dtype.kind in "fiu")
+
+
+@convert_to_numpy_parameters.register
+def _already_numpy(tape: BoundScript) -> tuple[Sequence[QuantumScript], Any]:
+    """PennyLane converts tapes to NumPy before asking a device for derivatives: a bound tape
+    holding its values holds NumPy values (operations bound from them), so it is kept
+    rather than rebuilt."""
+    if bound_values(tape) is not None:
+        return [tape], _first
+    traced = tape.__dict__.get(_VALUES)
+    if traced is not None:  # bound from traced values: the same values, untraced
+        new = tape.__dict__[_BINDER].bind(np.asarray(qml.math.unwrap(traced), dtype=float))
+        new.__dict__["_trainable_params"] = tape.__dict__.get("_trainable_params")
+        return [new], _first
+    return convert_to_numpy_parameters.tape_transform(tape)
+
+
+def _first(results: Sequence[Any]) -> Any:
+    return results[0]
 
 
 register_pytree(BoundScript, BoundScript._flatten, BoundScript._unflatten)
@@ -88,8 +133,10 @@ class Binder:
         state["wires"] = tape.wires  # a cached_property: the same wires
         state[COMPILE_KEY] = token
         state[_SOURCE] = (tuple(tape.operations), sizes)
+        state[_BINDER] = self
         self._state = state
         self.size = sum(sizes)
+        self.memo: dict[Hashable, Any] = {}  # what depends on the structure alone
 
     def bind(self, values: np.ndarray) -> BoundScript:
         """The tape with ``values`` (its operations' parameters, flattened)."""
@@ -99,9 +146,12 @@ class Binder:
         return new
 
 
-def _bind_operations(ops: Sequence[Operator], sizes: Sequence[int], values: np.ndarray
+def _bind_operations(ops: Sequence[Operator], sizes: Sequence[int], values: Any
                      ) -> list[Operator]:
-    flat, k, out = values.tolist(), 0, []
+    # NumPy values as Python floats; traced ones (autodiff) one element each, still traced
+    flat = values.tolist() if type(values) is np.ndarray else [
+        values[i] for i in range(len(values))]
+    k, out = 0, []
     for op, n in zip(ops, sizes, strict=True):
         if n:
             op = _with_values(op, tuple(flat[k:k + n]))
@@ -152,6 +202,15 @@ def compile_token(tape: QuantumScript) -> Hashable | None:
     return tape.__dict__.get(COMPILE_KEY)
 
 
+def structure_memo(tape: QuantumScript) -> dict[Hashable, Any] | None:
+    """A dictionary shared by every tape bound alike (None for any other tape): for what
+    depends on a tape's structure, not its values (a recorded step's placeholder results)."""
+    binder = tape.__dict__.get(_BINDER)
+    return binder.memo if binder is not None else None
+
+
 def bound_values(tape: QuantumScript) -> np.ndarray | None:
-    """A bound tape's operation parameters, flattened in order (None for any other tape)."""
-    return tape.__dict__.get(_VALUES)
+    """A bound tape's operation parameters, flattened in order, in NumPy (None for any other
+    tape, and for one bound from values autodiff traces)."""
+    values = tape.__dict__.get(_VALUES)
+    return values if type(values) is np.ndarray else None

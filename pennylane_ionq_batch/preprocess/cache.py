@@ -39,7 +39,7 @@ from cachetools import LRUCache
 from pennylane.tape import QuantumScript
 
 from .. import recording
-from ..compile.keys import scan
+from ..compile.keys import NUMBERS, scan
 from ..compile.native import rebinds
 from ..compile.template import CacheStats, ops_key
 from .bound import Binder
@@ -81,7 +81,31 @@ class _Learned:
     binders: tuple[Binder, ...]  # per output tape
 
     def bind(self, values: np.ndarray) -> tuple[Sequence[QuantumScript], Postprocess]:
+        """Output tapes with the map applied to ``values``."""
+        return self._split(self.matrix @ values + self.offset)
+
+    def bind_traced(self, values: np.ndarray, tape: QuantumScript
+                    ) -> tuple[Sequence[QuantumScript], Postprocess]:
+        """Output tapes bound from ``tape``, whose parameters autodiff may trace
+        (``values``: the same, in NumPy). An output parameter that depends on a trainable
+        input is computed in that input's interface, so the trace runs on into it; the
+        others stay NumPy floats, so they stay untrainable, as through the transforms (a
+        trainable output would buy shifted circuits for a gradient nobody asked for)."""
+        mask, trainable = _trainable_inputs(tape)
         flat = self.matrix @ values + self.offset
+        if not mask.any():
+            return self._split(flat)
+        depends = np.flatnonzero(self.matrix[:, mask].any(axis=1))
+        traced = qml.math.dot(qml.math.asarray(self.matrix[np.ix_(depends, mask)],
+                                               like=trainable), trainable) + \
+            qml.math.asarray(flat[depends] - self.matrix[np.ix_(depends, mask)] @ values[mask],
+                             like=trainable)
+        mixed: list[Any] = flat.tolist()
+        for i, j in enumerate(depends):
+            mixed[j] = traced[i]
+        return self._split(mixed)
+
+    def _split(self, flat: Any) -> tuple[Sequence[QuantumScript], Postprocess]:
         out, k = [], 0
         for binder in self.binders:
             out.append(binder.bind(flat[k:k + binder.size]))
@@ -136,9 +160,58 @@ class PreprocessCache:
             memo[tape.hash if exact is None else exact] = (out, post)
         return out, post
 
+    def apply_traced(self, tape: QuantumScript, pipeline: Pipeline, tracking: Pipeline
+                     ) -> tuple[Sequence[QuantumScript], Postprocess]:
+        """For a tape whose parameters autodiff traces (device derivatives): a learned
+        structure binds them through the learned map, computed in their own interface, so
+        the trace runs on into the bound tapes; any other tape goes through ``tracking``
+        (the transforms, tracing), and its structure is learned from its values in NumPy as
+        :meth:`apply` learns. A JAX tracer (inside ``jax.jit``, once per compilation) has no
+        values to key by: always ``tracking``."""
+        try:
+            scanned = scan_tape(tape)
+        except Exception:  # noqa: BLE001 - a tracer without a value: nothing to key by
+            scanned = None
+        key, values = scanned if scanned is not None else (None, None)
+        with self._lock:
+            entry = self._entries.get(key) if key is not None else NOT_CACHEABLE
+            if isinstance(entry, _Learned):
+                self.stats.hits += 1
+            else:
+                self.stats.misses += 1
+        if isinstance(entry, _Learned):
+            return entry.bind_traced(values, tape)  # type: ignore[arg-type]
+        out, post = tracking([tape])
+        if entry is None:
+            self._store(key, SEEN_ONCE)
+        elif entry is SEEN_ONCE:
+            plain = _rebind(tape, values)  # type: ignore[arg-type]  # the same, untraced
+            self._store(key, _learn(plain, values, pipeline,  # type: ignore[arg-type]
+                                    *pipeline([plain])))
+        return out, post
+
     def _store(self, key: Hashable, entry: Any) -> None:
         with self._lock:
             self._entries[key] = entry
+
+
+def _trainable_inputs(tape: QuantumScript) -> tuple[np.ndarray, Any]:
+    """Which of the operations' flattened parameters are trainable (PennyLane's
+    ``requires_grad``: what makes a parameter trainable at the interface boundary), and
+    those, as one float64 1-d array of their interface."""
+    mask: list[bool] = []
+    parts = []
+    for op in tape.operations:
+        for d in op.data:
+            n = int(np.prod(qml.math.shape(d)))
+            trainable = type(d) not in NUMBERS and qml.math.requires_grad(d)
+            mask.extend([trainable] * n)
+            if trainable:
+                parts.append(qml.math.reshape(qml.math.cast(d, "float64"), (-1,)))
+    if not parts:
+        return np.zeros(len(mask), dtype=bool), None
+    like = qml.math.get_interface(*parts)
+    return np.array(mask, dtype=bool), qml.math.concatenate(parts, like=like)
 
 
 def _flat_outputs(tapes: Sequence[QuantumScript]) -> np.ndarray | None:
@@ -221,9 +294,9 @@ def _rebind(tape: QuantumScript, values: np.ndarray) -> QuantumScript:
             continue
         new = []
         for d in op.data:
-            n = int(np.size(d))
-            new.append(np.reshape(values[k:k + n], np.shape(d)) if np.ndim(d) else
-                       float(values[k]))
+            shape = tuple(qml.math.shape(d))  # any interface's (torch's .size is a method)
+            n = int(np.prod(shape))
+            new.append(np.reshape(values[k:k + n], shape) if shape else float(values[k]))
             k += n
         ops.append(qml.ops.functions.bind_new_parameters(op, new))
     return QuantumScript(ops, tape.measurements, shots=tape.shots)

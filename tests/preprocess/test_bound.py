@@ -153,3 +153,31 @@ def test_autograd_parameters_are_converted_by_the_pipeline_and_gradients_stay_ex
         grads.append([qml.grad(cost)(weights) for _ in range(3)])  # learned by the third
     assert np.allclose(grads[0], grads[1], rtol=0, atol=1e-10)
     assert dev.metrics["preprocess_cache_hits"] > 0
+
+
+def test_pennylane_conversions_keep_a_bound_tape_bound() -> None:
+    """Interface boundaries rebind NumPy parameters (``bind_new_parameters``) and convert
+    tapes before device derivatives (``convert_to_numpy_parameters``): a bound tape comes
+    out bound, its operations unbuilt, with the values PennyLane would have set."""
+    dev = qml.device("ionq.batch", wires=3, backend="emulator")
+    (tape,), _ = bound(dev, tapes(1, seed=8))
+    (converted,), _ = qml.transforms.convert_to_numpy_parameters([tape])
+    assert converted is tape and not tape.operations_built
+    values = bound_values(tape)
+    new = tape.bind_new_parameters([np.float64(0.5), 2.0], [7, 3])  # paired in sorted order
+    assert isinstance(new, BoundScript) and not new.operations_built
+    assert bound_values(new)[[3, 7]].tolist() == [0.5, 2.0]
+    assert np.array_equal(np.delete(bound_values(new), [3, 7]), np.delete(values, [3, 7]))
+    plain = qml.tape.QuantumScript(tape.operations, tape.measurements)
+    assert np.allclose(new.get_parameters(trainable_only=False),
+                       plain.bind_new_parameters([0.5, 2.0], [7, 3]).get_parameters(
+                           trainable_only=False), rtol=0, atol=0)
+
+
+def test_a_traced_value_is_bound_the_slow_way() -> None:
+    """A value autodiff traces cannot live in a NumPy array: PennyLane's own binding."""
+    dev = qml.device("ionq.batch", wires=3, backend="emulator")
+    (tape,), _ = bound(dev, tapes(1, seed=8))
+    box = qml.numpy.tensor(0.25, requires_grad=True)
+    new = tape.bind_new_parameters([box], [0])
+    assert bound_values(new) is None and new.get_parameters(trainable_only=False)[0] is box
