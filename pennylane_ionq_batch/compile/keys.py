@@ -74,8 +74,18 @@ def wire_labels(op: Operator) -> tuple[Any, ...]:
     return op.wires.labels
 
 
+_ATOMS = frozenset({str, int, float, bool, type(None), type})
+
+
 def freeze(value: Any) -> Hashable:
     """A hashable stand-in for a hyper-parameter; operators count without their data."""
+    cls = type(value)
+    if cls in _ATOMS:
+        return value
+    if cls is Wires:
+        return value.labels  # labels are hashable (Wires requires it)
+    if cls is tuple and all(type(v) in _ATOMS for v in value):
+        return value
     if isinstance(value, Operator):
         return (value.name, tuple(value.wires), freeze(value.hyperparameters))
     if isinstance(value, dict):
