@@ -144,9 +144,11 @@ def _kind(cls: type) -> int:
 
 def _scan_any(ops: Sequence[Operator]) -> tuple[Hashable, np.ndarray] | None:
     """:func:`scan` for any operations: hyper-parameters of classes that have some, shapes of
-    array parameters, parameters of any interface unwrapped."""
+    array parameters, parameters of any interface unwrapped (scalars all at once: a torch or
+    JAX tape holds dozens, and converting each costs microseconds)."""
     keys: list[Hashable] = []
     values: list[Any] = []
+    scalars: list[tuple[int, Any]] = []  # (index in values, a 0-d tensor of an interface)
     arrays = False
     for op in ops:
         data = op.data
@@ -154,17 +156,53 @@ def _scan_any(ops: Sequence[Operator]) -> tuple[Hashable, np.ndarray] | None:
         if all(type(d) in NUMBERS for d in data):
             values.extend(data)
         else:
-            converted = [np.asarray(qml.math.unwrap(d)) for d in data]
-            if any(v.dtype.kind not in "fiub" for v in converted):
-                return None
-            shapes = tuple(v.shape for v in converted)
-            values.extend(converted)
-            arrays = True
+            found = []
+            for d in data:
+                shape = () if type(d) in NUMBERS else tuple(getattr(d, "shape", np.shape(d)))
+                found.append(shape)
+                if type(d) in NUMBERS:
+                    values.append(d)
+                elif not shape:
+                    scalars.append((len(values), d))
+                    values.append(0.0)
+                else:
+                    array = np.asarray(qml.math.unwrap(d))
+                    if array.dtype.kind not in "fiub":
+                        return None
+                    values.append(array)
+                    arrays = True
+            shapes = tuple(found)
         cls = type(op)
         if shapes is None and is_plain(cls):
             keys.append((cls, wire_labels(op)))
         else:
             keys.append((cls, wire_labels(op), freeze(op.hyperparameters), shapes))
+    if scalars:
+        converted = _numbers([d for _, d in scalars])
+        if converted is None:
+            return None
+        for (i, _), x in zip(scalars, converted, strict=True):
+            values[i] = x
     if not arrays:
         return tuple(keys), np.array(values, dtype=float)
     return tuple(keys), np.concatenate([np.ravel(v) for v in values]).astype(float)
+
+
+def _numbers(scalars: list[Any]) -> list[float] | None:
+    """0-d tensors as floats, each interface its cheapest way (NumPy subclasses such as
+    PennyLane's in one array, torch by ``item()``, JAX through NumPy one by one, anything
+    else unwrapped); None if one is not real. (A JAX tracer has no value: NumPy raises.)"""
+    kind = type(scalars[0])
+    module = kind.__module__.split(".", 1)[0] if all(
+        type(d) is kind for d in scalars) else None
+    if module is not None and issubclass(kind, np.ndarray):
+        array = np.array(scalars)
+    elif module == "torch":
+        array = np.array([d.item() for d in scalars])
+    elif module in ("jax", "jaxlib"):
+        array = np.array([np.asarray(d) for d in scalars])
+    else:  # autograd's boxes, mixed interfaces, ...
+        array = np.array([np.asarray(qml.math.unwrap(d)) for d in scalars])
+    if array.dtype.kind not in "fiub":
+        return None
+    return array.astype(float).tolist()

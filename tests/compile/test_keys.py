@@ -81,6 +81,28 @@ def test_interface_values_are_unwrapped() -> None:
     assert values.tolist() == [0.25, 0.5, 0.75]
 
 
+@pytest.mark.parametrize("interface", ["autograd", "torch", "jax", "mixed"])
+def test_scalars_of_any_interface_are_read_in_order(interface: str) -> None:
+    # 0-d tensors are converted together, per interface: order and values must survive
+    torch = pytest.importorskip("torch")
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    make = {"autograd": qml.numpy.array, "torch": torch.tensor, "jax": jax.numpy.asarray}
+    numbers = [0.125, -1.5, 2.0, 0.75, 3.25]
+    kinds = list(make) if interface == "mixed" else [interface]
+    values = [make[kinds[i % len(kinds)]](x) for i, x in enumerate(numbers)]
+    ops = [qml.Rot(values[0], 0.5, values[1], wires=0), qml.CNOT([0, 1]),
+           qml.RX(values[2], 1), qml.IsingZZ(values[3], [0, 1]), qml.RY(values[4], 0)]
+    _, got = scan(ops)  # type: ignore[misc]
+    assert got.tolist() == [0.125, 0.5, -1.5, 2.0, 0.75, 3.25]
+
+
+def test_a_complex_scalar_is_not_a_value() -> None:
+    torch = pytest.importorskip("torch")
+    assert scan([qml.RX(0.5, 0), qml.RX(torch.tensor(0.5 + 0.5j), 1)]) is None
+    assert scan([qml.RX(qml.numpy.array(0.5 + 0.5j), 1)]) is None
+
+
 def test_a_matrix_is_not_a_value() -> None:
     """Complex parameters are structure: the caller preprocesses such tapes in full."""
     assert scan([qml.QubitUnitary(qml.matrix(qml.S(0)), 0)]) is None
