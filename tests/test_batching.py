@@ -138,3 +138,31 @@ def test_nested_and_inside_batch_spsa() -> None:
     w = pnp.array([0.2, 0.4], requires_grad=True)
     count, _ = jobs_during(dev, lambda: opt.step(lambda v: inner(list(v)), w))
     assert count == 1 and opt.fallbacks == 0
+
+
+def test_a_torch_loss_and_its_backward_pass_are_one_job_from_the_first_step() -> None:
+    # Traced tapes are preprocessed while the cache is still learning their structure: the
+    # replay must make the tapes the record pass made, or it falls back to more jobs
+    # (a warning, an error here).
+    torch = pytest.importorskip("torch")
+    dev = ours()
+
+    def circuit(w, x):  # noqa: ANN001, ANN202
+        for i in range(2):
+            qml.RY(x[i], wires=i)
+            qml.Rot(w[i, 0], w[i, 1], w[i, 2], wires=i)
+        qml.CNOT([0, 1])
+        return qml.expval(qml.Z(0) @ qml.Z(1))
+
+    mine = qml.QNode(circuit, dev, interface="torch")
+    exact = qml.QNode(circuit, qml.device("default.qubit", wires=2), interface="torch")
+    xs = torch.tensor(X[:3])
+    start = np.random.default_rng(2).uniform(0, 3, (2, 3))
+    for _ in range(4):
+        w, w_exact = (torch.tensor(start, requires_grad=True) for _ in range(2))
+        count, loss = jobs_during(dev, batched(lambda w=w: sum(mine(w, x) ** 2 for x in xs)))
+        loss.backward()
+        sum(exact(w_exact, x) ** 2 for x in xs).backward()
+        assert count == 1
+        assert np.allclose(w.grad.numpy(), w_exact.grad.numpy(), rtol=0, atol=1e-10)
+        start = start + 0.1

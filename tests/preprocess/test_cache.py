@@ -8,7 +8,7 @@ import pennylane as qml
 import pytest
 
 from pennylane_ionq_batch import BatchSPSAOptimizer
-from pennylane_ionq_batch.preprocess.cache import PreprocessCache
+from pennylane_ionq_batch.preprocess.cache import PreprocessCache, fingerprint
 
 WIRES = 4
 SINGLE = [qml.RX, qml.RY, qml.RZ, qml.PhaseShift]
@@ -227,3 +227,23 @@ def test_bound_tapes_get_the_postprocessing_their_structure_needs(measure: objec
     theirs = qml.execute(tapes, qml.device("default.qubit", wires=2))
     assert dev.metrics["preprocess_cache_hits"] == 4
     assert np.allclose(flat(ours), flat(theirs), rtol=0, atol=1e-10)
+
+
+def test_fingerprints_tell_tapes_apart_as_their_results_do() -> None:
+    # A recorded step's replay is matched by fingerprint: equal for equal tapes, different
+    # for anything that changes a result (a value, a wire, a gate, a measurement, shots).
+    def tape(theta: float = 0.5, wire: int = 1, gate: type = qml.RX,
+             obs: object = None, shots: int | None = None) -> qml.tape.QuantumScript:
+        return qml.tape.QuantumScript(
+            [qml.Rot(0.1, 0.2, 0.3, 0), qml.CNOT([0, 1]), gate(theta, wire)],
+            [qml.expval(obs if obs is not None else qml.Z(0))], shots=shots)
+
+    base = fingerprint(tape())
+    assert fingerprint(tape()) == base and hash(base) == hash(fingerprint(tape()))
+    for other in (tape(theta=0.5 + 1e-12), tape(wire=0), tape(gate=qml.RY),
+                  tape(obs=qml.X(0)), tape(obs=qml.Z(1)), tape(obs=2.0 * qml.Z(0)),
+                  tape(shots=100)):
+        assert fingerprint(other) != base
+    matrix = qml.tape.QuantumScript([qml.QubitUnitary(qml.matrix(qml.S(0)), 0)],
+                                    [qml.expval(qml.Z(0))])
+    assert fingerprint(matrix) == matrix.hash  # values that are structure: PennyLane's hash
