@@ -152,6 +152,8 @@ def _execute_in_child(dev: object, queue: multiprocessing.Queue) -> None:
 
 
 @pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+# JAX's own warning at any fork, once another test has imported it
+@pytest.mark.filterwarnings("ignore:os.fork\\(\\) was called:RuntimeWarning")
 def test_a_device_works_in_a_forked_child() -> None:
     """The parent's event-loop thread does not exist after fork: the child makes its own."""
     dev = qml.device("ionq.batch", wires=2, backend="emulator")
