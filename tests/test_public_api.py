@@ -97,3 +97,8 @@ def test_the_cli_commands() -> None:
         assert parser.parse_args(["jobs", action, "some-id"]).job_id == "some-id"
     for bench in ("overhead", "train", "kernel", "soak"):
         assert parser.parse_args(["bench", bench]).benchmark == bench
+    overhead = parser.parse_args(["bench", "overhead"])
+    assert overhead.shapes == ["gate", "template"] and overhead.sizes == [100, 1000]
+    assert parser.parse_args(["bench", "overhead", "--shapes", "template"]).shapes == ["template"]
+    with pytest.raises(SystemExit):
+        parser.parse_args(["bench", "overhead", "--shapes", "gates"])

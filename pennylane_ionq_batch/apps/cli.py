@@ -276,7 +276,8 @@ def _bench(args: argparse.Namespace) -> int:
     elif args.benchmark == "overhead":
         from .bench.overhead import report
 
-        print(report(tuple(args.sizes), compare=not args.no_compare))
+        print(report(tuple(args.sizes), tuple(args.shapes), compare_theirs=not args.no_compare,
+                     interfaces=not args.no_interfaces))
     elif args.benchmark == "kernel":
         from .bench.kernel import report as kernel_report
 
@@ -379,12 +380,18 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="benchmark figures").add_subparsers(
         dest="benchmark", required=True, metavar="BENCHMARK", parser_class=Parser)
     bench.add_parser("pulses", help="native pulse counts against the generic scheme")
-    overhead = bench.add_parser("overhead", help="client-side time per circuit and a "
-                                "960-circuit gradient, against pennylane-ionq")
-    overhead.add_argument("--sizes", type=POSITIVE, nargs="+", default=[10, 100, 1000, 5000],
-                          help="batch sizes, in tapes (default 10 100 1000 5000)")
+    overhead = bench.add_parser("overhead", help="client-side time per circuit against "
+                                "pennylane-ionq and the floor, per tape shape and interface")
+    overhead.add_argument("--sizes", type=POSITIVE, nargs="+", default=[100, 1000],
+                          help="batch sizes, in tapes (default 100 1000)")
+    overhead.add_argument("--shapes", nargs="+", choices=["gate", "template"],
+                          default=["gate", "template"],
+                          help="tapes written gate by gate, or as two templates (default both, "
+                          "gate-level first)")
     overhead.add_argument("--no-compare", action="store_true",
                           help="skip pennylane-ionq even if it is installed")
+    overhead.add_argument("--no-interfaces", action="store_true",
+                          help="skip the autograd, torch and JAX rows")
     training = bench.add_parser("train", help="seconds, jobs and requests per SPSA step under "
                                 "IonQ-like latency, against pennylane-ionq and qml.SPSA")
     training.add_argument("--steps", type=POSITIVE, default=5,

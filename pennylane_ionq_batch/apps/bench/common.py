@@ -98,6 +98,26 @@ def sel_tapes(n_tapes: int, wires: int = 8, layers: int = 2, seed: int = 0) -> l
         [qml.expval(qml.PauliZ(0))], shots=SHOTS) for _ in range(n_tapes)]
 
 
+def gate_ops(weights: Any, wires: int = 8) -> list:
+    """The same two layers as :func:`sel_tapes`, written gate by gate as users write them:
+    per layer a ``Rot`` on every wire, then a ring of ``CNOT``s (weights: layers × wires × 3)."""
+    ops = []
+    for layer in weights:
+        ops += [qml.Rot(*layer[w], wires=w) for w in range(wires)]
+        ops += [qml.CNOT([w, (w + 1) % wires]) for w in range(wires)]
+    return ops
+
+
+def gate_tapes(n_tapes: int, wires: int = 8, layers: int = 2, seed: int = 0,
+               convert: Callable[[Any], Any] = np.asarray) -> list:
+    """Tapes of :func:`gate_ops` (16 ``Rot`` + 16 ``CNOT``), ⟨Z0⟩, SHOTS shots; ``convert``
+    hands each tape's weights to an interface (torch, JAX)."""
+    rng = np.random.default_rng(seed)
+    return [qml.tape.QuantumScript(
+        gate_ops(convert(rng.uniform(0, 3, (layers, wires, 3))), wires),
+        [qml.expval(qml.PauliZ(0))], shots=SHOTS) for _ in range(n_tapes)]
+
+
 def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
     """(best wall seconds over ``repeat`` runs, the last result)."""
     best, result = float("inf"), None
