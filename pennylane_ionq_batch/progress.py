@@ -42,6 +42,11 @@ _WORDS = {"submitted": "submitted", "ready": "queued", "started": "running",
           "running": "running"}
 
 
+def status_word(status: str) -> str:
+    """How a person reads IonQ's status: ``ready`` is queued, ``started`` running."""
+    return _WORDS.get(status, status)
+
+
 def describe(jobs: dict[str, JobProgress], elapsed: float) -> str:
     """``ionq.batch: job 1a2b3c4d… queued, predicted wait 12 s, 34 s elapsed``, or a summary
     of several jobs."""
@@ -51,11 +56,11 @@ def describe(jobs: dict[str, JobProgress], elapsed: float) -> str:
                 if p.predicted_wait_s is not None and p.status in ("submitted", "ready")
                 else "")
         return (f"ionq.batch: job {p.job_id[:8]}… ({p.circuits} circuit"
-                f"{'' if p.circuits == 1 else 's'}) {_WORDS.get(p.status, p.status)}{wait}, "
+                f"{'' if p.circuits == 1 else 's'}) {status_word(p.status)}{wait}, "
                 f"{elapsed:.0f} s elapsed")
     counts: dict[str, int] = {}
     for p in jobs.values():
-        word = _WORDS.get(p.status, p.status)
+        word = status_word(p.status)
         counts[word] = counts.get(word, 0) + 1
     states = ", ".join(f"{n} {word}" for word, n in counts.items())
     return f"ionq.batch: {len(jobs)} jobs: {states}, {elapsed:.0f} s elapsed"

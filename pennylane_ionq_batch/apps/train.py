@@ -19,7 +19,7 @@ import pennylane as qml
 from pennylane import numpy as pnp
 
 from ..optimize import BatchSPSAOptimizer
-from ..progress import JobProgress
+from ..progress import JobProgress, status_word
 
 WIRES = 4
 
@@ -89,16 +89,27 @@ class TrainingSummary:
 
 
 class JobWaits:
-    """A device ``progress`` callback that shows waiting jobs in a progress bar's postfix."""
+    """A device ``progress`` callback that shows waiting jobs in a progress bar's postfix,
+    once a job has waited ``quiet_for`` seconds (as the device's own progress line: a job
+    that completes at once shows nothing)."""
 
-    def __init__(self) -> None:
+    def __init__(self, quiet_for: float = 2.0) -> None:
         self.bar: Any = None
+        self.quiet_for = quiet_for
+        self._shown = False
 
     def __call__(self, progress: JobProgress) -> None:
         if self.bar is None:
             return
-        state = "" if progress.done else f"{progress.status} {progress.elapsed_s:.0f} s"
-        self.bar.set_postfix_str(state, refresh=True)
+        if progress.done:
+            if self._shown:
+                self._shown = False
+                self.bar.set_postfix_str("", refresh=True)
+            return
+        if progress.elapsed_s >= self.quiet_for:
+            self._shown = True
+            self.bar.set_postfix_str(f"{status_word(progress.status)} "
+                                     f"{progress.elapsed_s:.0f} s", refresh=True)
 
 
 def train(dev: Any, *, epochs: int = 30, batch_size: int = 10, seed: int = 1,

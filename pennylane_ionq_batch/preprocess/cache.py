@@ -202,8 +202,8 @@ class PreprocessCache:
         if isinstance(seen, _Learned):
             return seen.bind_traced(values, tape)  # type: ignore[arg-type]
         out, post = tracking([tape])
-        if seen is not entry:  # the replay of a step whose record pass taught the cache
-            return out, post
+        if seen is not entry:  # the step saw this structure earlier: learning waits for
+            return out, post   # the next step
         if entry is None:
             self._store(key, SEEN_ONCE)
         elif entry is SEEN_ONCE:

@@ -9,8 +9,9 @@ import pennylane as qml
 import pytest
 
 from pennylane_ionq_batch.apps.cli import main
-from pennylane_ionq_batch.apps.train import moons, train
+from pennylane_ionq_batch.apps.train import JobWaits, moons, train
 from pennylane_ionq_batch.emulator import EmulatorServer
+from pennylane_ionq_batch.progress import JobProgress
 
 from ..conftest import LOCAL
 
@@ -39,3 +40,24 @@ def test_train_command_writes_summary(tmp_path, capsys: pytest.CaptureFixture[st
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["steps"] == 4 and summary["jobs"] == 4 and len(summary["losses"]) == 4
     assert "test accuracy" in capsys.readouterr().out
+
+
+class Bar:
+    def __init__(self) -> None:
+        self.postfixes: list[str] = []
+
+    def set_postfix_str(self, text: str, refresh: bool = True) -> None:
+        self.postfixes.append(text)
+
+
+def test_the_progress_bar_shows_only_jobs_that_wait() -> None:
+    waits, bar = JobWaits(quiet_for=2.0), Bar()
+    waits.bar = bar
+    waits(JobProgress("a", "started", 0.1))
+    waits(JobProgress("a", "completed", 0.3))  # a job done at once: nothing shown
+    assert bar.postfixes == []
+    waits(JobProgress("b", "ready", 1.0))
+    waits(JobProgress("b", "ready", 2.5))
+    waits(JobProgress("b", "started", 4.0))
+    waits(JobProgress("b", "completed", 4.2))
+    assert bar.postfixes == ["queued 2 s", "running 4 s", ""]
