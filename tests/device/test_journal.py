@@ -190,14 +190,26 @@ def test_ctrl_c_cancels_or_leaves_the_job_and_says_how_to_resume(
                          journal={str(journal)!r}, cancel_on_interrupt={cancel})
         qml.execute(tapes, dev)
     """)], stderr=subprocess.PIPE, text=True)
+    readers: list[Journal] = []
+
+    def submitted() -> bool:
+        if child.poll() is not None:  # say why at once, rather than wait out the deadline
+            raise AssertionError(f"the child ended ({child.returncode}) before its job was "
+                                 f"journaled: {child.communicate()[1][-3000:]}")
+        if not journal.exists():
+            return False
+        if not readers:
+            readers.append(Journal(journal))
+        return any(e.state == "submitted" for e in readers[0].entries())
+
     try:
-        wait_for(lambda: child.poll() is None and journal.exists() and any(
-            e.state == "submitted" for e in Journal(journal).entries()),
-            "the child's job in the journal")
+        wait_for(submitted, "the child's job in the journal")
         child.send_signal(signal.SIGINT)
         _, stderr = child.communicate(timeout=120)
     finally:
         child.kill()
+        for reader in readers:
+            reader.close()
     assert child.returncode != 0 and "KeyboardInterrupt" in stderr
     canceled = queued_emulator.log.count("PUT", "/v0.4/jobs/{job_id}/status/cancel")
     [entry] = Journal(journal).entries()
