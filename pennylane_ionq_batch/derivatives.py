@@ -55,9 +55,10 @@ def is_traced(value: Any) -> bool:
 def preprocess_watching(tape: QuantumScript, tracking: Pipeline, cached: Pipeline,
                         cache: PreprocessCache) -> tuple[list[QuantumScript], Any]:
     """The device-derivative pipeline (PennyLane runs it where autodiff traces parameters):
-    a tape autodiff traces goes through ``tracking`` (uncached: binding from the cache would
-    drop the tracing), and the next :func:`execute_and_differentiate` is told a gradient is
-    wanted; any other tape through ``cached``, the structure cache, as without gradients."""
+    a tape autodiff traces is bound from the structure cache in its own interface, so the
+    trace runs on (or goes through ``tracking`` while its structure is being learned), and
+    the next :func:`execute_and_differentiate` is told a gradient is wanted; any other tape
+    goes through ``cached``, the structure cache, as without gradients."""
     if any(type(p) not in NUMBERS and is_traced(p)
            for p in tape.get_parameters(trainable_only=False)):
         _TRACED.set(True)

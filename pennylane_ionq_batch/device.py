@@ -305,8 +305,8 @@ class IonQBatchDevice(Device):
                               ) -> CompilePipeline:
         """The checks and rewrites every tape goes through before any job (reads the
         backend's catalogue entry once), once per circuit structure. With device derivatives
-        PennyLane runs them where autodiff traces parameters: a traced tape then takes the
-        uncached pipeline (see :func:`~.derivatives.preprocess_watching`)."""
+        PennyLane runs them where autodiff traces parameters: a traced tape is then bound in
+        its own interface (see :func:`~.derivatives.preprocess_watching`)."""
         if qml.capture.enabled():  # the jaxpr becomes a tape in eval_jaxpr, preprocessed there
             return CompilePipeline()
         spec = self.backend  # the catalogue is read here, before any job

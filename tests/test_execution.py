@@ -68,3 +68,26 @@ def test_the_tracker_gets_one_record_per_execution() -> None:
     assert tracker.history["shots"] == [4000] and tracker.history["job_ids"] == [["j"], []]
     assert tracker.history["cost"] == [2.5, 0.0]
     assert tracker.history["job_queue_seconds"] == [0.2, 0.0]
+
+
+def test_placeholders_shared_by_a_structure_are_copies() -> None:
+    # Tapes bound from one cached structure share their placeholders (computed once): a cost
+    # that changes one in place must not change the next.
+    dev = qml.device("ionq.batch", wires=2, backend="emulator")
+
+    def tape(x: float) -> qml.tape.QuantumScript:
+        return qml.tape.QuantumScript([qml.RX(x, 0), qml.CNOT([0, 1])], [qml.probs(wires=[0, 1])])
+
+    program = dev.preprocess_transforms()
+    for x in (0.1, 0.2):  # seen twice: learned
+        program([tape(x)])
+    (first, second), _ = program([tape(0.3), tape(0.4)])
+    assert type(first).__name__ == "BoundScript"
+    results = placeholder_results([first, second], dev.wires)
+    expected = results[0].copy()
+    for result in results:
+        result[:] = 0.0
+    for _ in range(2):
+        again = placeholder_results([first, second], dev.wires)
+        assert all(np.array_equal(r, expected) for r in again)
+        again[0][:] = 0.0

@@ -110,10 +110,9 @@ class _Learned:
         if not mask.any():
             return self._split(flat)
         depends = np.flatnonzero(self.matrix[:, mask].any(axis=1))
-        traced = qml.math.dot(qml.math.asarray(self.matrix[np.ix_(depends, mask)],
-                                               like=trainable), trainable) + \
-            qml.math.asarray(flat[depends] - self.matrix[np.ix_(depends, mask)] @ values[mask],
-                             like=trainable)
+        part = self.matrix[np.ix_(depends, mask)]  # how they depend on the trainable inputs
+        traced = qml.math.dot(qml.math.asarray(part, like=trainable), trainable) + \
+            qml.math.asarray(flat[depends] - part @ values[mask], like=trainable)
         mixed: list[Any] = flat.tolist()
         for i, j in enumerate(depends):
             mixed[j] = traced[i]
